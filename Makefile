@@ -1,0 +1,35 @@
+# One command runs what CI runs: `make test` (ruff, mypy --strict, pytest).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYPROJECT_HASH := $(shell sha256sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
+TEST_STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)-test
+
+.PHONY: run test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@ $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/pia-kg validate
+	$(BIN)/pia-kg summary
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

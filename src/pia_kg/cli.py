@@ -1,0 +1,163 @@
+"""The `pia-kg` command: click commands only; each calls the library, prints, and picks the exit code.
+
+Exit codes (STYLE.md B2): 0 ok, 1 check failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from pia_kg import __version__
+from pia_kg.errors import PiaError
+from pia_kg.project import Project
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+class BadInput(click.ClickException):
+    """A user error: `Error: <message>`, then the hint, on stderr; exit 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        stream = file if file is not None else sys.stderr
+        click.echo(f"Error: {self.format_message()}", file=stream)
+        if self.hint:
+            click.echo(self.hint, file=stream)
+
+
+class PiaGroup(click.Group):
+    """Turn errors the user can fix into `Error: <message>` plus the hint on stderr, exit 2, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PiaError as err:
+            raise BadInput(err.message, err.hint) from err
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Global options; the project is found only when a command needs it, so `--help` works anywhere."""
+
+    project_dir: Path | None
+    sources_dir: Path | None
+
+    def open_project(self, sources_dir: Path | None = None) -> Project:
+        sources = sources_dir or self.sources_dir
+        if self.project_dir is not None:
+            return Project.discover(self.project_dir, sources_dir=sources)
+        return Project.discover(sources_dir=sources)
+
+
+def sources_option(function: Any) -> Any:
+    return click.option(
+        "--sources",
+        "sources_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of the cited source texts [default: $PIA_KG_SOURCES, else ../shared/sources].",
+    )(function)
+
+
+@click.group(cls=PiaGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="pia-kg")
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Repository root [default: found by walking up from the working directory].",
+)
+@sources_option
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None, sources_dir: Path | None) -> None:
+    """Validate and summarise the pia-kg knowledge graph
+
+    Exit codes: 0 ok, 1 check failed (violations, or warnings with --fail-on warning), 2 bad input (unknown
+    option, missing file, unparsable Turtle or SPARQL, project or shapes not found).
+
+    \b
+    Example:
+        pia-kg validate
+        pia-kg summary
+    """
+    ctx.obj = Settings(project_dir=project_dir, sources_dir=sources_dir)
+
+
+@cli.command()
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="Report format, written to stdout.",
+)
+@sources_option
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "warning"]),
+    default="violation",
+    show_default=True,
+    help="Lowest severity that makes the command exit 1.",
+)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def validate(
+    settings: Settings, fmt: str, sources_dir: Path | None, fail_on: str, paths: tuple[Path, ...]
+) -> None:
+    """Check the data against the shapes, the rule queries and the cited source texts
+
+    Checks data/ (or the PATHs given, files or folders, with the project's ontology and shapes), runs every
+    queries/*.rq marked `# expect: empty`, and checks each cited span against its source text.
+    Prints the report on stdout and a one-line verdict on stderr. Exits 1 if a violation is found (or a
+    warning, with --fail-on warning), 2 if a file cannot be read or parsed.
+
+    \b
+    Example:
+        pia-kg validate --format json > report.json
+        pia-kg validate --fail-on warning data/people.ttl
+    """
+    from pia_kg.loading import load
+    from pia_kg.validation import render_report, summary_line
+    from pia_kg.validation import validate as validate_graph
+
+    project = settings.open_project(sources_dir)
+    kg = load(project, data_paths=list(paths) if paths else None)
+    report = validate_graph(kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir)
+    click.echo(render_report(report, fmt), nl=False)
+    failed = not report.conforms or (fail_on == "warning" and report.count("Warning") > 0)
+    verdict = "FAILED" if failed else "OK"
+    click.echo(f"{verdict}: {summary_line(report)}.", err=True)
+    sys.exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
+
+
+@cli.command()
+@sources_option
+@click.pass_obj
+def summary(settings: Settings, sources_dir: Path | None) -> None:
+    """Show what the graph holds: triples, classes, sources and quotations
+
+    Prints one screen of text on stdout. Exits 2 if a file cannot be read or parsed.
+
+    \b
+    Example:
+        pia-kg summary
+    """
+    from pia_kg.loading import load
+    from pia_kg.summary import render_summary, summarise
+
+    project = settings.open_project(sources_dir)
+    click.echo(render_summary(summarise(load(project), project.sources_dir)), nl=False)

@@ -1,0 +1,252 @@
+"""Turtle files -> one rdflib Dataset, one named graph per file (STYLE.md B1, B4).
+
+Graph names are repo-relative (`urn:pia-kg:file:data/people.ttl`) so that a finding can say which file a
+triple came from. Nothing is fetched: owl:imports are never followed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal as KindName
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
+from rdflib.term import Node
+
+from pia_kg.errors import DataError
+from pia_kg.namespaces import RDFS, SCHEMA, SKOS, bind_prefixes
+from pia_kg.project import Project
+
+Kind = KindName["ontology", "shapes", "data"]
+KINDS: tuple[Kind, ...] = ("ontology", "shapes", "data")
+GRAPH_PREFIX = "urn:pia-kg:file:"
+LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, SCHEMA.name)
+
+_SYNTAX_HINT = "Fix the Turtle syntax at that position, then run `pia-kg validate` again."
+_PREFIX_LINE = re.compile(
+    r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE
+)
+_BASE_LINE = re.compile(r"^\s*(?:@base|BASE)\s+<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+_SUBJECT_START = re.compile(
+    r"(?:<(?P<iri>[^>\s]*)>|(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>(?:[\w\-:%]|\\.|\.(?=[\w\-:%]))*))"
+)
+
+
+def _silence_rdflib_literal_warnings() -> None:
+    """rdflib logs every ill-typed literal with a traceback; validation reports them properly instead."""
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+
+
+def graph_id(relpath: str) -> URIRef:
+    """The named-graph IRI for a repo-relative file path."""
+    return URIRef(GRAPH_PREFIX + relpath)
+
+
+def load_file(path: Path, *, root: Path) -> Graph:
+    """Parse one Turtle file; errors name `file:line:col` so an editor can jump there."""
+    relpath = Project(root).relative(path)
+    return parse_turtle(read_text(path, relpath=relpath), relpath=relpath)
+
+
+def parse_turtle(text: str, *, relpath: str) -> Graph:
+    """Parse Turtle text that came from `relpath`; never fetches anything (no owl:imports)."""
+    _silence_rdflib_literal_warnings()
+    graph = Graph(bind_namespaces="none")
+    try:
+        graph.parse(data=text, format="turtle", publicID=graph_id(relpath))
+    except SyntaxError as err:  # rdflib's BadSyntax: 0-based .lines, the text and the index of the error
+        raise DataError(
+            f"{relpath}:{_syntax_position(err, text)}: not valid Turtle: {_syntax_reason(err)}",
+            hint=_SYNTAX_HINT,
+        ) from err
+    return graph
+
+
+def read_text(path: Path, *, relpath: str) -> str:
+    """Read a file as strict UTF-8; say which line holds the first bad byte."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError as err:
+        raise DataError(f"{relpath}: no such file", hint="Check the path, or run `git status`.") from err
+    except IsADirectoryError as err:
+        raise DataError(f"{relpath}: is a folder, not a Turtle file") from err
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise DataError(
+            f"{relpath}:{line}:{column}: not valid UTF-8 (byte 0x{raw[err.start]:02x})",
+            hint="Save the file as UTF-8 (without a byte-order mark is best).",
+        ) from err
+
+
+def _syntax_position(err: SyntaxError, text: str) -> str:
+    index = getattr(err, "_i", None)
+    lines = getattr(err, "lines", None)
+    if isinstance(index, int):
+        index = len(text) if index < 0 or index > len(text) else index
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        return f"{line}:{column}"
+    if isinstance(lines, int):
+        return f"{lines + 1}:1"
+    return f"{err.lineno or 1}:{err.offset or 1}"
+
+
+def _syntax_reason(err: SyntaxError) -> str:
+    why = getattr(err, "_why", None)
+    return str(why) if why else (err.msg or "syntax error")
+
+
+def read_prefixes(text: str) -> dict[str, str]:
+    """The `@prefix` / `PREFIX` declarations of a Turtle text, in order (later ones win)."""
+    return {match.group(1) or "": match.group(2) for match in _PREFIX_LINE.finditer(text)}
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """Where each subject is written: term -> (repo-relative path, 1-based line); the first file wins."""
+
+    positions: dict[Node, tuple[str, int]] = field(default_factory=dict)
+
+    def add_file(self, relpath: str, text: str, graph: Graph) -> None:
+        """Record the lines that start (column 0) with a term that is a subject in `graph`."""
+        prefixes = read_prefixes(text)
+        base_match = _BASE_LINE.search(text)
+        base = base_match.group(1) if base_match else None
+        subjects = set(graph.subjects(unique=True))
+        for number, line in enumerate(text.split("\n"), start=1):
+            term = _subject_at_line_start(line, prefixes, base)
+            if term is not None and term in subjects and term not in self.positions:
+                self.positions[term] = (relpath, number)
+
+    def get(self, term: Node) -> tuple[str, int] | None:
+        return self.positions.get(term)
+
+
+def _subject_at_line_start(line: str, prefixes: dict[str, str], base: str | None) -> URIRef | None:
+    if not line or line[0].isspace() or line[0] in "#@[(":
+        return None
+    match = _SUBJECT_START.match(line)
+    if match is None:
+        return None
+    if match.group("iri") is not None:
+        iri = match.group("iri")
+        if base and ":" not in iri:
+            from urllib.parse import urljoin
+
+            iri = urljoin(base, iri)
+        return URIRef(iri)
+    namespace = prefixes.get(match.group("prefix") or "")
+    if namespace is None:
+        return None
+    local = re.sub(r"\\(.)", r"\1", match.group("local"))
+    return URIRef(namespace + local)
+
+
+@dataclass(frozen=True)
+class KnowledgeGraph:
+    """The loaded project: one named graph per file, the kind of each graph, and where subjects are."""
+
+    dataset: Dataset
+    ontology_ids: tuple[URIRef, ...]
+    shapes_ids: tuple[URIRef, ...]
+    data_ids: tuple[URIRef, ...]
+    index: SourceIndex
+
+    def graph_ids(self, *kinds: Kind) -> tuple[URIRef, ...]:
+        """The graph names of the given kinds (all kinds if none are given), in load order."""
+        chosen = kinds or KINDS
+        by_kind = {"ontology": self.ontology_ids, "shapes": self.shapes_ids, "data": self.data_ids}
+        return tuple(identifier for kind in KINDS if kind in chosen for identifier in by_kind[kind])
+
+    def union(self, *kinds: Kind) -> Graph:
+        """A fresh plain Graph with the triples of the given kinds (all if none), as pySHACL needs."""
+        graph = bind_prefixes(Graph(bind_namespaces="none"))
+        for identifier in self.graph_ids(*kinds):
+            for triple in self.dataset.graph(identifier):
+                graph.add(triple)
+        return graph
+
+    def view(self, *kinds: Kind) -> ReadOnlyGraphAggregate:
+        """A read-only live view over the given kinds, without copying."""
+        return ReadOnlyGraphAggregate(
+            [self.dataset.graph(identifier) for identifier in self.graph_ids(*kinds)]
+        )
+
+    @cached_property
+    def _all(self) -> Graph:
+        return self.union()
+
+    def location(self, term: Node) -> tuple[str, int] | None:
+        """Where `term` is written as a subject; for a blank node, where the node that holds it is written."""
+        seen: set[Node] = set()
+        current: Node | None = term
+        while current is not None and current not in seen:
+            found = self.index.get(current)
+            if found is not None:
+                return found
+            if not isinstance(current, BNode):
+                return None
+            seen.add(current)
+            current = next(iter(sorted(self._all.subjects(None, current), key=str)), None)
+        return None
+
+    def label(self, term: Node, lang: str = "en") -> str | None:
+        """The best label: skos:prefLabel, rdfs:label, schema:name; in `lang`, then fr, then any."""
+        candidates = [obj for predicate in LABEL_PREDICATES for obj in self._all.objects(term, predicate)]
+        literals = [obj for obj in candidates if isinstance(obj, Literal)]
+        for wanted in (lang, "fr", None):
+            for literal in literals:
+                if wanted is None or (literal.language or "").lower() == wanted:
+                    return str(literal)
+        return None
+
+
+def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> KnowledgeGraph:
+    """Load ontology, shapes and data (or `data_paths`, files or folders, instead of data/)."""
+    data_files = project.data_files() if data_paths is None else _expand_paths(data_paths)
+    dataset = Dataset()
+    bind_prefixes(dataset)
+    index = SourceIndex()
+    loaded: dict[str, list[URIRef]] = {kind: [] for kind in KINDS}
+    files: list[tuple[Kind, Path]] = [
+        *(("ontology", path) for path in project.ontology_files()),
+        *(("shapes", path) for path in project.shapes_files()),
+        *(("data", path) for path in data_files),
+    ]
+    for kind, path in files:
+        relpath = project.relative(path)
+        identifier = graph_id(relpath)
+        if identifier in loaded[kind]:
+            continue
+        text = read_text(path, relpath=relpath)
+        graph = parse_turtle(text, relpath=relpath)
+        named = dataset.graph(identifier)
+        for triple in graph:
+            named.add(triple)
+        index.add_file(relpath, text, graph)
+        loaded[kind].append(identifier)
+    return KnowledgeGraph(
+        dataset=dataset,
+        ontology_ids=tuple(loaded["ontology"]),
+        shapes_ids=tuple(loaded["shapes"]),
+        data_ids=tuple(loaded["data"]),
+        index=index,
+    )
+
+
+def _expand_paths(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if Path(path).is_dir():
+            files.extend(sorted(Path(path).rglob("*.ttl"), key=lambda found: found.as_posix()))
+        else:
+            files.append(Path(path))
+    return files

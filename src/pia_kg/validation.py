@@ -1,0 +1,410 @@
+"""Validation: SHACL shapes, rule queries and the citation check, merged into one sorted report.
+
+SHACL runs over the union of ontology and data (pySHACL validates named graphs separately, issue #152), with
+inference "none" so that rdfs:domain/range never add types (MODELLING.md section 5.1). Rule queries are saved
+SPARQL queries whose header says `# expect: empty` (ROBOT verify semantics, STYLE.md B3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from pia_kg.errors import QueryError, ShapesError
+from pia_kg.loading import KnowledgeGraph
+from pia_kg.namespaces import DCTERMS, PIA, PREFIXES, RDF, SH, bind_prefixes, compact_iri
+from pia_kg.sources import CitationIssue, check_citations
+
+SEVERITIES = ("Violation", "Warning", "Info")
+_HEADER_LINE = re.compile(r"^#\s*([A-Za-z][\w@-]*)\s*:\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located in a file and labelled for people."""
+
+    severity: str
+    rule: str
+    focus: Node
+    focus_label: str | None
+    path: str | None
+    value: str | None
+    message: str
+    hint: str | None
+    file: str | None
+    line: int | None
+
+    def sort_key(self) -> tuple[int, str, str, int, str, str]:
+        return (
+            SEVERITIES.index(self.severity),
+            self.rule,
+            self.file or "",
+            self.line or 0,
+            str(self.focus),
+            self.path or "",
+        )
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """`conforms` is true when no finding is a Violation; warnings and infos never fail a plain run."""
+
+    conforms: bool
+    findings: tuple[Finding, ...]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "Warning"]
+
+
+@dataclass(frozen=True)
+class RuleQuery:
+    """A saved query file with its `# key: value` header."""
+
+    name: str
+    relpath: str
+    header: dict[str, str]
+    text: str
+
+    @property
+    def is_rule(self) -> bool:
+        return self.header.get("expect", "").strip().lower() == "empty"
+
+    @property
+    def title(self) -> str:
+        return self.header.get("title", self.name)
+
+
+def read_query(path: Path, *, relpath: str) -> RuleQuery:
+    """Read a `.rq` file and its header: the `# key: value` lines at the top of the file."""
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = _HEADER_LINE.match(line)
+        if match:
+            header.setdefault(match.group(1).lower(), match.group(2))
+    return RuleQuery(name=path.stem, relpath=relpath, header=header, text=text)
+
+
+def validate(kg: KnowledgeGraph, *, sources_dir: Path, queries_dir: Path | None = None) -> ValidationReport:
+    """Check the data with the shapes, the rule queries in `queries_dir` and the cited source texts."""
+    data_graph = kg.union("ontology", "data")
+    findings = [
+        *_run_shacl(kg, data_graph),
+        *(_from_citation(kg, issue) for issue in check_citations(data_graph, sources_dir)),
+        *(finding for query in _rule_queries(queries_dir) for finding in _run_rule(kg, data_graph, query)),
+    ]
+    ordered = tuple(sorted(set(findings), key=Finding.sort_key))
+    return ValidationReport(conforms=not any(f.severity == "Violation" for f in ordered), findings=ordered)
+
+
+def _locate(
+    kg: KnowledgeGraph,
+    *,
+    focus: Node,
+    severity: str,
+    rule: str,
+    path: str | None,
+    value: str | None,
+    message: str,
+    hint: str | None,
+) -> Finding:
+    where = kg.location(focus)
+    return Finding(
+        severity=severity,
+        rule=rule,
+        focus=focus,
+        focus_label=kg.label(focus),
+        path=path,
+        value=value,
+        message=message,
+        hint=hint,
+        file=where[0] if where else None,
+        line=where[1] if where else None,
+    )
+
+
+def _from_citation(kg: KnowledgeGraph, issue: CitationIssue) -> Finding:
+    return _locate(
+        kg,
+        focus=issue.focus,
+        severity=issue.severity,
+        rule=issue.rule,
+        path=issue.path,
+        value=issue.value,
+        message=issue.message,
+        hint=issue.hint,
+    )
+
+
+def _run_shacl(kg: KnowledgeGraph, data_graph: Graph) -> list[Finding]:
+    import pyshacl
+
+    if not kg.shapes_ids:
+        raise ShapesError(
+            "no shapes to validate with: ontology/ has no shapes*.ttl file",
+            hint="Add ontology/shapes.ttl (or pass --project to the right repository).",
+        )
+    shapes = kg.union("shapes")
+    try:
+        _, results, _ = pyshacl.validate(
+            data_graph=data_graph,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            do_owl_imports=False,
+            abort_on_first=False,
+        )
+    except Exception as err:  # pySHACL raises its own runtime errors for shapes it cannot use
+        if type(err).__module__.startswith("pyshacl"):
+            raise ShapesError(
+                f"the SHACL shapes cannot be used: {err}",
+                hint="Fix ontology/shapes*.ttl; run `pia-kg validate` again.",
+            ) from err
+        raise
+    return [
+        _from_result(kg, shapes, results, result)
+        for result in results.subjects(RDF.type, SH.ValidationResult)
+    ]
+
+
+def _from_result(kg: KnowledgeGraph, shapes: Graph, results: Graph, result: Node) -> Finding:
+    severity = results.value(result, SH.resultSeverity)
+    shape = results.value(result, SH.sourceShape)
+    path = results.value(result, SH.resultPath)
+    value = results.value(result, SH.value)
+    messages = [str(text) for text in sorted(results.objects(result, SH.resultMessage), key=_english_first)]
+    component = results.value(result, SH.sourceConstraintComponent)
+    message = (
+        messages[0] if messages else f"fails {_curie(component) if component is not None else 'a constraint'}"
+    )
+    return _locate(
+        kg,
+        focus=results.value(result, SH.focusNode) or result,
+        severity=_local_name(severity) if isinstance(severity, URIRef) else "Violation",
+        rule=shape_rule_id(shapes, shape) if shape is not None else "shacl",
+        path=render_path(results, path) if path is not None else None,
+        value=_curie(value) if value is not None else None,
+        message=message,
+        hint=_fix_hint(shapes, shape) if shape is not None else None,
+    )
+
+
+def shape_rule_id(shapes: Graph, shape: Node) -> str:
+    """A shape's rule id: its local name; for a blank property shape, the id of the shape holding it."""
+    for current in _shape_and_parents(shapes, shape):
+        if isinstance(current, URIRef):
+            return _local_name(current)
+    return "shape"
+
+
+def _shape_and_parents(shapes: Graph, shape: Node) -> Iterator[Node]:
+    seen: set[Node] = set()
+    current: Node | None = shape
+    while current is not None and current not in seen:
+        yield current
+        seen.add(current)
+        parents = sorted(shapes.subjects(SH.property, current), key=str) or sorted(
+            shapes.subjects(None, current), key=str
+        )
+        current = parents[0] if parents and isinstance(current, BNode) else None
+
+
+def _fix_hint(shapes: Graph, shape: Node) -> str | None:
+    for current in _shape_and_parents(shapes, shape):
+        hints = sorted(shapes.objects(current, PIA.fixHint), key=_english_first)
+        if hints:
+            return str(hints[0])
+    return None
+
+
+def _english_first(term: Node) -> tuple[int, str]:
+    """Order literals English first, then untagged, then the rest, each alphabetically."""
+    language = getattr(term, "language", None)
+    return (0 if language == "en" else 1 if language is None else 2, str(term))
+
+
+def render_path(graph: Graph, path: Node) -> str:
+    """A SHACL property path in SPARQL-like syntax, with CURIEs."""
+    if isinstance(path, URIRef):
+        return _curie(path)
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^{render_path(graph, inverse)}"
+    for predicate, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return f"({render_path(graph, inner)}){suffix}"
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(render_path(graph, item) for item in graph.items(alternatives)) + ")"
+    items = list(graph.items(path))
+    return "/".join(render_path(graph, item) for item in items) if items else "[]"
+
+
+def _rule_queries(queries_dir: Path | None) -> list[RuleQuery]:
+    if queries_dir is None or not queries_dir.is_dir():
+        return []
+    found = sorted(queries_dir.glob("*.rq"), key=lambda path: path.name)
+    queries = [read_query(path, relpath=f"{queries_dir.name}/{path.name}") for path in found]
+    return [query for query in queries if query.is_rule]
+
+
+def _run_rule(kg: KnowledgeGraph, graph: Graph, query: RuleQuery) -> Iterator[Finding]:
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepared = prepareQuery(query.text, initNs=PREFIXES)
+    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
+        raise QueryError(
+            f"{query.relpath}: not valid SPARQL: {err}",
+            hint="Fix the query, then run `pia-kg validate` again.",
+        ) from err
+    result = graph.query(prepared)
+    variables = [str(var) for var in (result.vars or [])]
+    if not variables:
+        raise QueryError(
+            f"{query.relpath}: a rule must be a SELECT query", hint="Rewrite it as SELECT ?focus ..."
+        )
+    focus_var = "focus" if "focus" in variables else variables[0]
+    for row in result:
+        bindings: dict[str, Any] = row.asdict()  # type: ignore[union-attr]
+        focus = bindings.get(focus_var)
+        if focus is None:
+            continue
+        message = bindings.get("message")
+        path, value = bindings.get("path"), bindings.get("value")
+        yield _locate(
+            kg,
+            focus=focus,
+            severity="Violation",
+            rule=query.name,
+            path=_curie(path) if path is not None else None,
+            value=_curie(value) if value is not None else None,
+            message=str(message) if message is not None else query.title,
+            hint=query.header.get("hint"),
+        )
+
+
+def _local_name(iri: URIRef) -> str:
+    text = str(iri)
+    return re.split(r"[#/]", text.rstrip("#/"))[-1] or text
+
+
+def _curie(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return compact_iri(str(term))
+    if isinstance(term, BNode):
+        return "[]"
+    return str(term)
+
+
+# ---------------------------------------------------------------- renderers
+
+
+def render_report(report: ValidationReport, fmt: str) -> str:
+    """Render the report as `text`, `json` or `turtle`; same input, same bytes."""
+    renderers = {"text": render_text, "json": render_json, "turtle": render_turtle}
+    return renderers[fmt](report)
+
+
+def summary_line(report: ValidationReport) -> str:
+    """The one-line total, e.g. `2 violations, 1 warning, 0 infos`."""
+    parts = []
+    for severity in SEVERITIES:
+        count = report.count(severity)
+        noun = severity.lower() + ("" if count == 1 else "s")
+        parts.append(f"{count} {noun}")
+    return ", ".join(parts)
+
+
+def render_text(report: ValidationReport) -> str:
+    """Findings grouped by rule, one line each, with the fix below; a total at the end."""
+    lines: list[str] = []
+    for (severity, rule), group in _grouped(report.findings):
+        lines.append(f"{severity}  {rule}  ({len(group)})")
+        for finding in group:
+            where = f"{finding.file}:{finding.line}" if finding.file else "-"
+            focus = _curie(finding.focus)
+            who = f"{finding.focus_label} ({focus})" if finding.focus_label else focus
+            cells = [where, who, *([finding.path] if finding.path else []), finding.message]
+            lines.append("  " + "  ".join(cells))
+            if finding.hint:
+                lines.append(f"    fix: {finding.hint}")
+        lines.append("")
+    lines.append(f"{'Conforms' if report.conforms else 'Does not conform'}: {summary_line(report)}")
+    return "\n".join(lines) + "\n"
+
+
+def _grouped(findings: Iterable[Finding]) -> list[tuple[tuple[str, str], list[Finding]]]:
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.severity, finding.rule), []).append(finding)
+    return list(groups.items())
+
+
+def render_json(report: ValidationReport) -> str:
+    """A JSON object with `conforms`, `counts` and `findings`; keys sorted, indent 2."""
+    findings = []
+    for finding in report.findings:
+        item = asdict(finding)
+        item["focus"] = str(finding.focus) if isinstance(finding.focus, URIRef) else None
+        item["focus_curie"] = _curie(finding.focus)
+        findings.append(item)
+    document = {
+        "conforms": report.conforms,
+        "counts": {severity: report.count(severity) for severity in SEVERITIES},
+        "findings": findings,
+    }
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_turtle(report: ValidationReport) -> str:
+    """A sh:ValidationReport with every finding (citation and rule ones too) as a sh:ValidationResult."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    root = BNode()
+    graph.add((root, RDF.type, SH.ValidationReport))
+    graph.add((root, SH.conforms, Literal(report.conforms)))
+    for finding in report.findings:
+        result = BNode()
+        graph.add((root, SH.result, result))
+        graph.add((result, RDF.type, SH.ValidationResult))
+        graph.add((result, SH.resultSeverity, SH[finding.severity]))
+        graph.add((result, SH.focusNode, finding.focus if isinstance(finding.focus, URIRef) else BNode()))
+        graph.add((result, SH.resultMessage, Literal(finding.message)))
+        graph.add((result, DCTERMS.identifier, Literal(finding.rule)))
+        if finding.path:
+            graph.add((result, SH.resultPath, _expand(finding.path)))
+        if finding.value is not None:
+            graph.add((result, SH.value, Literal(finding.value)))
+        if finding.hint:
+            graph.add((result, PIA.fixHint, Literal(finding.hint)))
+        if finding.file:
+            graph.add((result, DCTERMS.source, Literal(f"{finding.file}:{finding.line}")))
+    return graph.serialize(format="longturtle", canon=True)
+
+
+def _expand(curie: str) -> Node:
+    from pia_kg.namespaces import expand_curie
+
+    expanded = expand_curie(curie)
+    return expanded if expanded is not None else Literal(curie)

@@ -1,0 +1,94 @@
+"""Loading: one named graph per file, errors that name file:line:col, subject locations and labels."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from pia_kg.errors import DataError
+from pia_kg.loading import graph_id, load, load_file
+from pia_kg.namespaces import PERSON
+from pia_kg.project import Project
+
+from .conftest import TURTLE_PREFIXES
+
+
+def test_bad_turtle_names_file_line_and_column(tiny_project: Project) -> None:
+    path = tiny_project.data_dir / "broken.ttl"
+    path.write_text("@prefix ex: <http://example.org/> .\n\nex:a ex:b zz:c .\n", encoding="utf-8")
+    with pytest.raises(
+        DataError, match=r"^data/broken\.ttl:3:11: not valid Turtle: Prefix \"zz:\" not bound"
+    ) as err:
+        load_file(path, root=tiny_project.root)
+    assert err.value.hint
+
+
+def test_an_unterminated_string_names_its_line(tiny_project: Project) -> None:
+    path = tiny_project.data_dir / "broken.ttl"
+    path.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "x .\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"^data/broken\.ttl:2:\d+: not valid Turtle"):
+        load(tiny_project)
+
+
+def test_invalid_utf8_names_the_line(tiny_project: Project) -> None:
+    path = tiny_project.data_dir / "latin1.ttl"
+    path.write_bytes('@prefix ex: <http://example.org/> .\nex:a ex:b "caf\u00e9" .\n'.encode("latin-1"))
+    with pytest.raises(DataError, match=r"^data/latin1\.ttl:2:15: not valid UTF-8"):
+        load(tiny_project)
+
+
+def test_a_missing_file_is_a_data_error(tiny_project: Project) -> None:
+    with pytest.raises(DataError, match=r"^data/nowhere\.ttl: no such file"):
+        load_file(tiny_project.data_dir / "nowhere.ttl", root=tiny_project.root)
+
+
+def test_ill_typed_literals_load_without_logging(
+    tiny_project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tiny_project.data_dir / "typed.ttl"
+    path.write_text(TURTLE_PREFIXES + 'person:x schema:age "old"^^xsd:integer .\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        graph = load_file(path, root=tiny_project.root)
+    assert len(graph) == 1
+    assert caplog.records == []
+
+
+def test_each_file_is_a_named_graph_by_kind(tiny_project: Project) -> None:
+    kg = load(tiny_project)
+    assert kg.ontology_ids == (graph_id("ontology/pia.ttl"),)
+    assert kg.shapes_ids == (graph_id("ontology/shapes.ttl"),)
+    assert kg.data_ids == (URIRef("urn:pia-kg:file:data/people.ttl"),)
+    assert len(kg.union("data")) == 2
+    assert len(kg.union()) == len(kg.union("ontology")) + len(kg.union("shapes")) + 2
+
+
+def test_location_points_at_the_subject_line(tiny_project: Project) -> None:
+    kg = load(tiny_project)
+    assert kg.location(PERSON.ada) == ("data/people.ttl", len(TURTLE_PREFIXES.splitlines()) + 1)
+    assert kg.location(PERSON.nobody) is None
+
+
+def test_label_falls_back_from_english_to_french_to_any(tiny_project: Project) -> None:
+    (tiny_project.data_dir / "labels.ttl").write_text(
+        TURTLE_PREFIXES
+        + 'place:a skos:prefLabel "Maroc"@fr , "Morocco"@en .\nplace:b skos:prefLabel "Maroc"@fr .\n'
+        + 'place:c rdfs:label "Al-Maghrib"@ar .\n',
+        encoding="utf-8",
+    )
+    kg = load(tiny_project)
+    place = "https://w3id.org/pia-kg/id/place/"
+    assert [kg.label(URIRef(place + name)) for name in "abc"] == ["Morocco", "Maroc", "Al-Maghrib"]
+    assert kg.label(URIRef(place + "a"), lang="fr") == "Maroc"
+    assert kg.label(PERSON.ada) == "Ada"
+
+
+def test_data_paths_replace_the_data_folder(tiny_project: Project, tmp_path: Path) -> None:
+    other = tmp_path / "other.ttl"
+    other.write_text(TURTLE_PREFIXES + "person:bob a foaf:Person .\n", encoding="utf-8")
+    kg = load(tiny_project, data_paths=[other])
+    assert len(kg.data_ids) == 1
+    assert (PERSON.bob, None, None) in kg.union("data")
+    assert (PERSON.ada, None, None) not in kg.union("data")

@@ -1,0 +1,31 @@
+"""The prefixes are the single source of truth for every graph and query."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
+
+from pia_kg.namespaces import PERSON, PREFIXES, SCHEMA, bind_prefixes, compact_iri, sparql_prefix_block
+
+
+def test_instance_namespaces_are_one_per_type_under_the_id_base() -> None:
+    assert PREFIXES["person"] == "https://w3id.org/pia-kg/id/person/"
+    assert PREFIXES["pia"] == "https://w3id.org/pia-kg/ns#"
+    assert PREFIXES["schema"] == "https://schema.org/"
+    assert len(set(PREFIXES.values())) == len(PREFIXES)
+
+
+def test_bind_prefixes_binds_every_prefix() -> None:
+    bound = dict(bind_prefixes(Graph(bind_namespaces="none")).namespaces())
+    assert {prefix: str(namespace) for prefix, namespace in bound.items()} == PREFIXES
+
+
+def test_the_sparql_prefix_block_parses() -> None:
+    query = prepareQuery(sparql_prefix_block() + "SELECT ?p WHERE { ?p a schema:Person } ORDER BY ?p")
+    assert query is not None
+
+
+def test_compact_iri_uses_the_project_prefixes() -> None:
+    assert compact_iri(str(PERSON["martin-tisne"])) == "person:martin-tisne"
+    assert compact_iri(str(SCHEMA.name)) == "schema:name"
+    assert compact_iri("http://example.org/x") == "<http://example.org/x>"

@@ -1,0 +1,143 @@
+"""Validation: SHACL results, rule queries and citations become one sorted, located report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from pia_kg.errors import QueryError, ShapesError
+from pia_kg.loading import load
+from pia_kg.namespaces import PERSON, SH
+from pia_kg.project import Project
+from pia_kg.validation import read_query, render_report, validate
+
+from .conftest import SOURCE_FILE, SOURCES_DIR, TURTLE_PREFIXES
+
+FIRST_LINE = len(TURTLE_PREFIXES.splitlines()) + 1
+
+RULE = """# title: People named Bob
+# description: Nobody may be called Bob in this test.
+# expect: empty
+SELECT ?focus ?message WHERE { ?focus schema:name "Bob" . BIND("Bob is not allowed" AS ?message) }
+ORDER BY ?focus
+"""
+
+
+def add_data(project: Project, body: str, name: str = "more.ttl") -> None:
+    (project.data_dir / name).write_text(TURTLE_PREFIXES + body, encoding="utf-8")
+
+
+def test_valid_data_conforms(tiny_project: Project) -> None:
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR)
+    assert report.conforms
+    assert report.findings == ()
+
+
+def test_a_shacl_violation_is_located_labelled_and_hinted(tiny_project: Project) -> None:
+    add_data(tiny_project, 'person:nameless a foaf:Person ;\n    rdfs:label "No name"@en .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR)
+    assert not report.conforms
+    [finding] = report.findings
+    assert (finding.severity, finding.rule, finding.focus) == ("Violation", "PersonShape", PERSON.nameless)
+    assert (finding.file, finding.line, finding.focus_label) == ("data/more.ttl", FIRST_LINE, "No name")
+    assert finding.path == "schema:name"
+    assert finding.message == "A person needs a schema:name."
+    assert finding.hint == "Give every person a schema:name."
+
+
+def test_a_warning_does_not_break_conformance(tiny_project: Project) -> None:
+    add_data(tiny_project, 'person:ada skos:note "far too long" .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR)
+    assert report.conforms
+    assert [(f.severity, f.rule) for f in report.findings] == [("Warning", "NoteShape")]
+
+
+def test_a_rule_query_that_returns_rows_is_a_violation(tiny_project: Project) -> None:
+    (tiny_project.queries_dir / "no-bob.rq").write_text(RULE, encoding="utf-8")
+    (tiny_project.queries_dir / "listing.rq").write_text("# title: All\nSELECT ?s WHERE { ?s ?p ?o }\n")
+    add_data(tiny_project, 'person:bob a foaf:Person ;\n    schema:name "Bob" .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, queries_dir=tiny_project.queries_dir)
+    assert [(f.rule, f.focus, f.message) for f in report.findings] == [
+        ("no-bob", PERSON.bob, "Bob is not allowed")
+    ]
+
+
+def test_query_header_lines_are_read_from_the_top(tiny_project: Project) -> None:
+    path = tiny_project.queries_dir / "no-bob.rq"
+    path.write_text(RULE, encoding="utf-8")
+    query = read_query(path, relpath="queries/no-bob.rq")
+    assert query.is_rule
+    assert query.title == "People named Bob"
+
+
+def test_an_unparsable_rule_query_is_a_query_error(tiny_project: Project) -> None:
+    (tiny_project.queries_dir / "broken.rq").write_text(
+        "# expect: empty\nSELECT ?x WHERE {\n", encoding="utf-8"
+    )
+    with pytest.raises(QueryError, match=r"^queries/broken\.rq: not valid SPARQL"):
+        validate(load(tiny_project), sources_dir=SOURCES_DIR, queries_dir=tiny_project.queries_dir)
+
+
+def test_no_shapes_is_a_shapes_error(tiny_project: Project) -> None:
+    (tiny_project.ontology_dir / "shapes.ttl").unlink()
+    with pytest.raises(ShapesError):
+        validate(load(tiny_project), sources_dir=SOURCES_DIR)
+
+
+def test_citation_findings_are_located_at_the_fact(tiny_project: Project) -> None:
+    add_data(tiny_project, f'doc:pr pia:sha256 "{"0" * 64}" ;\n    pia:sourceFileName "{SOURCE_FILE}" .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR)
+    [finding] = report.findings
+    assert (finding.rule, finding.file, finding.line) == (
+        "citation-hash-mismatch",
+        "data/more.ttl",
+        FIRST_LINE,
+    )
+
+
+def two_findings(project: Project) -> Project:
+    add_data(project, 'person:zed a foaf:Person .\nperson:amy a foaf:Person ;\n    skos:note "too long" .\n')
+    return project
+
+
+def test_findings_are_sorted_by_severity_rule_file_and_line(tiny_project: Project) -> None:
+    report = validate(load(two_findings(tiny_project)), sources_dir=SOURCES_DIR)
+    assert [(f.severity, f.focus) for f in report.findings] == [
+        ("Violation", PERSON.zed),
+        ("Violation", PERSON.amy),
+        ("Warning", PERSON.amy),
+    ]
+
+
+def test_text_report_groups_by_rule_and_ends_with_a_total(tiny_project: Project) -> None:
+    text = render_report(validate(load(two_findings(tiny_project)), sources_dir=SOURCES_DIR), "text")
+    assert (
+        f"Violation  PersonShape  (2)\n  data/more.ttl:{FIRST_LINE}  person:zed  schema:name  A person needs"
+        in text
+    )
+    assert "    fix: Give every person a schema:name." in text
+    assert text.endswith("Does not conform: 2 violations, 1 warning, 0 infos\n")
+
+
+def test_json_report_is_sorted_and_stable(tiny_project: Project) -> None:
+    kg = load(two_findings(tiny_project))
+    first = render_report(validate(kg, sources_dir=SOURCES_DIR), "json")
+    assert first == render_report(validate(kg, sources_dir=SOURCES_DIR), "json")
+    document = json.loads(first)
+    assert document["counts"] == {"Info": 0, "Violation": 2, "Warning": 1}
+    assert document["findings"][0]["focus"] == str(PERSON.zed)
+    assert list(document) == sorted(document)
+
+
+def test_turtle_report_is_a_shacl_validation_report(tiny_project: Project) -> None:
+    kg = load(two_findings(tiny_project))
+    text = render_report(validate(kg, sources_dir=SOURCES_DIR), "turtle")
+    graph = Graph().parse(data=text, format="turtle")
+    assert len(set(graph.subjects(None, SH.ValidationResult))) == 3
+    again = Graph().parse(
+        data=render_report(validate(kg, sources_dir=SOURCES_DIR), "turtle"), format="turtle"
+    )
+    assert isomorphic(graph, again)
