@@ -1,0 +1,3 @@
+"""The command modules of `pia-kg`, one line each, imported for their side effect of registering commands."""
+
+from __future__ import annotations
