@@ -163,6 +163,6 @@ def summary(settings: Settings, sources_dir: Path | None) -> None:
     click.echo(render_summary(summarise(load(project), project.sources_dir)), nl=False)
 
 
-# Commands of other areas live in their own modules (cli_<area>.py), which decorate `cli`; importing them here
-# registers them. Those modules import heavy libraries inside their command functions only, so `--help` stays fast.
-from pia_kg import cli_registry  # noqa: E402,F401  (keeps the list below in one place)
+# Commands of other areas live in their own modules (cli_<area>.py), listed in cli_registry.py, which decorate
+# `cli`. They import heavy libraries inside their command functions only, so `--help` stays fast.
+from pia_kg import cli_registry  # noqa: E402,F401
