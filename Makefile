@@ -6,7 +6,7 @@ PYPROJECT_HASH := $(shell sha256sum pyproject.toml | cut -c1-12)
 STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
 TEST_STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)-test
 
-.PHONY: run test clean
+.PHONY: run test clean expected
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest
+
+expected: $(STAMP)  # accept new query results after review: rewrites queries/expected/ and shows the diff
+	$(BIN)/pia-kg query --update-expected
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
     from pia_kg.loading import KnowledgeGraph
     from pia_kg.project import Project
+    from pia_kg.queries import QueryResult, SavedQuery
     from pia_kg.validation import ValidationReport
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load", "validate"]
+__all__ = ["__version__", "load", "run_query", "validate"]
 
 
 def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> KnowledgeGraph:
@@ -32,3 +33,12 @@ def validate(kg: KnowledgeGraph, *, sources_dir: Path, queries_dir: Path | None 
     from pia_kg.validation import validate as validate_graph
 
     return validate_graph(kg, sources_dir=sources_dir, queries_dir=queries_dir)
+
+
+def run_query(
+    kg: KnowledgeGraph, query: SavedQuery | str, *, params: dict[str, str] | None = None
+) -> QueryResult:
+    """Run a saved query or SPARQL text over a loaded graph; see `pia_kg.queries.run_query`."""
+    from pia_kg.queries import run_query as run
+
+    return run(kg, query, params=params)

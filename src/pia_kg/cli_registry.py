@@ -1,3 +1,5 @@
 """The command modules of `pia-kg`, one line each, imported for their side effect of registering commands."""
 
 from __future__ import annotations
+
+from pia_kg import cli_query  # noqa: F401
