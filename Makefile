@@ -29,6 +29,7 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest
+	$(BIN)/pia-kg fmt --check
 
 expected: $(STAMP)  # accept new query results after review: rewrites queries/expected/ and shows the diff
 	$(BIN)/pia-kg query --update-expected

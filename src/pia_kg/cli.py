@@ -100,7 +100,7 @@ def cli(ctx: click.Context, project_dir: Path | None, sources_dir: Path | None) 
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "turtle"]),
+    type=click.Choice(["text", "json", "turtle", "sarif"]),
     default="text",
     show_default=True,
     help="Report format, written to stdout.",
@@ -137,7 +137,12 @@ def validate(
     project = settings.open_project(sources_dir)
     kg = load(project, data_paths=list(paths) if paths else None)
     report = validate_graph(kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir)
-    click.echo(render_report(report, fmt), nl=False)
+    if fmt == "sarif":
+        from pia_kg.sarif import validation_sarif
+
+        click.echo(validation_sarif(report), nl=False)
+    else:
+        click.echo(render_report(report, fmt), nl=False)
     failed = not report.conforms or (fail_on == "warning" and report.count("Warning") > 0)
     verdict = "FAILED" if failed else "OK"
     click.echo(f"{verdict}: {summary_line(report)}.", err=True)

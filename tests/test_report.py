@@ -1,0 +1,121 @@
+"""`pia-kg report`: quality checks as SPARQL files, severities in one profile, findings located with a fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pia_kg.cli import cli
+from pia_kg.project import Project
+
+from .conftest import REPO_ROOT, write_project
+
+PROFILE = "quality-profile.toml"
+
+ONTOLOGY = """
+<https://w3id.org/pia-kg/ns> a owl:Ontology ; dcterms:license <https://creativecommons.org/licenses/by/4.0/> .
+pia:Person a owl:Class ; rdfs:subClassOf foaf:Person ;
+    rdfs:label "personne"@fr , "person"@en ; skos:definition "Personne."@fr , "A person."@en .
+pia:Orphan a owl:Class ; rdfs:label "orphelin"@fr , "orphan"@en ;
+    skos:definition "Orphelin."@fr , "Orphan."@en .
+foaf:Person a owl:Class .
+schema:name a owl:DatatypeProperty .
+prov:wasDerivedFrom a owl:ObjectProperty .
+"""
+DATA = """
+person:ada a pia:Person ; schema:name "Ada " ; prov:wasDerivedFrom doc:d .
+person:Bad-IRI a pia:Person ; schema:name "Bad" ; prov:wasDerivedFrom doc:d .
+person:eve a pia:Person ; schema:name "Eve" ; <http://schema.org/email> "eve@example.org" .
+"""
+
+
+@pytest.fixture
+def quality_project(tmp_path) -> Project:  # type: ignore[no-untyped-def]
+    project = write_project(tmp_path / "q", ontology=ONTOLOGY, shapes="", data={"people.ttl": DATA})
+    shutil.copytree(REPO_ROOT / "queries" / "quality", project.queries_dir / "quality")
+    shutil.copy(REPO_ROOT / "ontology" / PROFILE, project.ontology_dir / PROFILE)
+    return project
+
+
+def report(runner: CliRunner, project: Project, *args: str) -> Result:
+    return runner.invoke(cli, ["--project", str(project.root), "report", *args])
+
+
+@pytest.fixture(scope="module")
+def repository_json() -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(cli, ["--project", str(REPO_ROOT), "report", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_the_repository_passes_the_report_with_fail_on_error(repository_json: dict) -> None:  # type: ignore[type-arg]
+    assert repository_json["counts"]["error"] == 0
+
+
+def test_every_check_has_a_title_description_hint_and_severity(repository_json: dict) -> None:  # type: ignore[type-arg]
+    names = {check["name"] for check in repository_json["checks"]}
+    assert len(names) == 12
+    for check in repository_json["checks"]:
+        assert check["title"] and check["description"] and check["hint"], check["name"]
+        assert check["severity"] in {"error", "warning", "info"}
+
+
+def test_findings_name_the_resource_its_file_and_line_and_the_fix(
+    quality_project: Project, runner: CliRunner
+) -> None:
+    result = report(runner, quality_project, "-f", "json")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    by_check: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for finding in findings:
+        by_check.setdefault(finding["check"], []).append(finding)
+    assert [f["focus_curie"] for f in by_check["http-schema-org"]] == ["person:eve"]
+    assert [f["focus_curie"] for f in by_check["iri-policy"]] == ["person:Bad-IRI"]
+    assert [f["focus_curie"] for f in by_check["resource-without-provenance"]] == ["person:eve"]
+    assert [f["focus_curie"] for f in by_check["literal-whitespace"]] == ["person:ada"]
+    assert [f["focus_curie"] for f in by_check["class-without-external-superclass"]] == ["pia:Orphan"]
+    assert "pia:Orphan" in [f["focus_curie"] for f in by_check["unused-term"]]
+    eve = by_check["http-schema-org"][0]
+    assert eve["file"] == "data/people.ttl" and eve["line"] > 1 and eve["hint"]
+
+
+def test_fail_on_sets_the_lowest_severity_that_exits_1(quality_project: Project, runner: CliRunner) -> None:
+    assert report(runner, quality_project, "--fail-on", "error").exit_code == 1
+    profile = quality_project.ontology_dir / PROFILE
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(text.replace('"error"', '"info"').replace('"warning"', '"info"'), encoding="utf-8")
+    assert report(runner, quality_project, "--fail-on", "warning").exit_code == 0
+    assert report(runner, quality_project, "--fail-on", "info").exit_code == 1
+
+
+def test_text_and_markdown_reports_group_findings_with_their_fix(
+    quality_project: Project, runner: CliRunner
+) -> None:
+    text = report(runner, quality_project).stdout
+    assert "error  http-schema-org  (1)" in text
+    assert "fix: Replace http://schema.org/" in text
+    markdown = report(runner, quality_project, "-f", "markdown").stdout
+    assert markdown.startswith("# Quality report\n")
+    assert "| check | severity | findings |" in markdown
+
+
+def test_a_check_without_a_severity_in_the_profile_exits_2(
+    quality_project: Project, runner: CliRunner
+) -> None:
+    (quality_project.queries_dir / "quality" / "extra.rq").write_text(
+        "# title: Extra\nSELECT ?focus WHERE { ?focus a ?t } ORDER BY ?focus\n", encoding="utf-8"
+    )
+    result = report(runner, quality_project)
+    assert result.exit_code == 2
+    assert "no severity for check 'extra'" in result.stderr
+
+
+def test_an_unknown_severity_exits_2(quality_project: Project, runner: CliRunner) -> None:
+    profile = quality_project.ontology_dir / PROFILE
+    profile.write_text(profile.read_text(encoding="utf-8").replace('"info"', '"minor"'), encoding="utf-8")
+    result = report(runner, quality_project)
+    assert result.exit_code == 2
+    assert "unused-term has severity 'minor'" in result.stderr
