@@ -36,6 +36,8 @@ person:eve a pia:Person ; schema:name "Eve" ; <http://schema.org/email> "eve@exa
 def quality_project(tmp_path) -> Project:  # type: ignore[no-untyped-def]
     project = write_project(tmp_path / "q", ontology=ONTOLOGY, shapes="", data={"people.ttl": DATA})
     shutil.copytree(REPO_ROOT / "queries" / "quality", project.queries_dir / "quality")
+    for rule in (REPO_ROOT / "queries").glob("rule-*.rq"):
+        shutil.copy(rule, project.queries_dir / rule.name)
     shutil.copy(REPO_ROOT / "ontology" / PROFILE, project.ontology_dir / PROFILE)
     return project
 
@@ -57,7 +59,7 @@ def test_the_repository_passes_the_report_with_fail_on_error(repository_json: di
 
 def test_every_check_has_a_title_description_hint_and_severity(repository_json: dict) -> None:  # type: ignore[type-arg]
     names = {check["name"] for check in repository_json["checks"]}
-    assert len(names) == 12
+    assert len(names) == 14
     for check in repository_json["checks"]:
         assert check["title"] and check["description"] and check["hint"], check["name"]
         assert check["severity"] in {"error", "warning", "info"}
@@ -72,13 +74,13 @@ def test_findings_name_the_resource_its_file_and_line_and_the_fix(
     by_check: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for finding in findings:
         by_check.setdefault(finding["check"], []).append(finding)
-    assert [f["focus_curie"] for f in by_check["http-schema-org"]] == ["person:eve"]
-    assert [f["focus_curie"] for f in by_check["iri-policy"]] == ["person:Bad-IRI"]
-    assert [f["focus_curie"] for f in by_check["resource-without-provenance"]] == ["person:eve"]
+    assert [f["focus_curie"] for f in by_check["rule-http-schema-org"]] == ["person:eve"]
+    assert [f["focus_curie"] for f in by_check["rule-iri-policy"]] == ["person:Bad-IRI"]
+    assert [f["focus_curie"] for f in by_check["rule-resource-without-provenance"]] == ["person:eve"]
     assert [f["focus_curie"] for f in by_check["literal-whitespace"]] == ["person:ada"]
     assert [f["focus_curie"] for f in by_check["class-without-external-superclass"]] == ["pia:Orphan"]
     assert "pia:Orphan" in [f["focus_curie"] for f in by_check["unused-term"]]
-    eve = by_check["http-schema-org"][0]
+    eve = by_check["rule-http-schema-org"][0]
     assert eve["file"] == "data/people.ttl" and eve["line"] > 1 and eve["hint"]
 
 
@@ -95,7 +97,7 @@ def test_text_and_markdown_reports_group_findings_with_their_fix(
     quality_project: Project, runner: CliRunner
 ) -> None:
     text = report(runner, quality_project).stdout
-    assert "error  http-schema-org  (1)" in text
+    assert "error  rule-http-schema-org  (1)" in text
     assert "fix: Replace http://schema.org/" in text
     markdown = report(runner, quality_project, "-f", "markdown").stdout
     assert markdown.startswith("# Quality report\n")

@@ -67,6 +67,6 @@ def test_report_sarif_has_a_rule_per_quality_check_and_notes_for_infos(runner: C
     document = json.loads(result.stdout)
     results = check_sarif(document)
     rules = {rule["id"]: rule for rule in document["runs"][0]["tool"]["driver"]["rules"]}
-    assert {"missing-label", "http-schema-org", "unused-term"} <= set(rules)
+    assert {"missing-label", "rule-http-schema-org", "unused-term"} <= set(rules)
     assert rules["unused-term"]["defaultConfiguration"]["level"] == "note"
     assert all(item["level"] == "note" for item in results)

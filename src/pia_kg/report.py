@@ -1,6 +1,7 @@
 """The quality report (issue 7, `pia-kg report`): offline checks in the spirit of ROBOT report and OOPS!.
 
-Each check is a SPARQL SELECT in queries/quality/<check>.rq with a `# title:`, `# description:` and `# hint:`
+Each check is a SPARQL SELECT in queries/quality/<check>.rq, or one of the rule queries of `pia-kg validate`
+(queries/rule-*.rq, run as there over ontology and data), with a `# title:`, `# description:` and `# hint:`
 header, selecting ?focus and ?message (and optionally ?path). Its severity (error, warning or info) is set in
 one profile file, ontology/quality-profile.toml. The checks run over one dataset whose default graph is the
 union of everything, with one named graph per kind of file, so that a check can say where a triple must be:
@@ -16,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from pia_kg.errors import ConfigError, QueryError
 from pia_kg.loading import KINDS, KnowledgeGraph
 from pia_kg.namespaces import PREFIXES, compact_iri
 from pia_kg.project import Project
-from pia_kg.validation import read_query
+from pia_kg.validation import read_query, rule_queries
 
 LEVELS = ("error", "warning", "info")
 KIND_GRAPH = "urn:pia-kg:kind:"
@@ -41,6 +42,8 @@ class Check:
     hint: str
     severity: str
     text: str
+    is_rule: bool = False
+    """A rule query of `pia-kg validate`: it runs, as there, over the ontology and data without the shapes."""
 
 
 @dataclass(frozen=True)
@@ -112,13 +115,14 @@ def read_profile(project: Project) -> dict[str, str]:
 
 
 def read_checks(project: Project) -> list[Check]:
-    """Every queries/quality/*.rq with its severity; a check and the profile must agree on the names."""
+    """Every queries/quality/*.rq and every rule query (queries/*.rq with `# expect: empty`, which
+    `pia-kg validate` also runs) with its severity; the checks and the profile must agree on the names."""
     profile = read_profile(project)
     folder = quality_dir(project)
     paths = sorted(folder.glob("*.rq"), key=lambda path: path.name) if folder.is_dir() else []
+    rules = rule_queries(project.queries_dir)
     checks = []
-    for path in paths:
-        query = read_query(path, relpath=project.relative(path))
+    for query in [*(read_query(path, relpath=project.relative(path)) for path in paths), *rules]:
         if query.name not in profile:
             raise ConfigError(
                 f"{query.relpath}: no severity for check {query.name!r} in ontology/{PROFILE_NAME}",
@@ -133,12 +137,13 @@ def read_checks(project: Project) -> list[Check]:
                 hint=query.header.get("hint", ""),
                 severity=profile[query.name],
                 text=query.text,
+                is_rule=query.is_rule,
             )
         )
     unknown = sorted(set(profile) - {check.name for check in checks})
     if unknown:
         raise ConfigError(
-            f"ontology/{PROFILE_NAME}: no query for {', '.join(unknown)} in queries/quality/",
+            f"ontology/{PROFILE_NAME}: no query for {', '.join(unknown)} in queries/quality/ or queries/",
             hint="Remove the line from the profile, or add the query.",
         )
     return checks
@@ -160,11 +165,16 @@ def run_report(kg: KnowledgeGraph, project: Project) -> QualityReport:
     """Run every quality check over the project and locate each finding."""
     checks = read_checks(project)
     dataset = kind_dataset(kg)
-    findings = {finding for check in checks for finding in _run_check(kg, dataset, check)}
+    rule_graph = kg.union("ontology", "data")
+    findings = {
+        finding
+        for check in checks
+        for finding in _run_check(kg, rule_graph if check.is_rule else dataset, check)
+    }
     return QualityReport(tuple(checks), tuple(sorted(findings, key=QualityFinding.sort_key)))
 
 
-def _run_check(kg: KnowledgeGraph, dataset: Dataset, check: Check) -> list[QualityFinding]:
+def _run_check(kg: KnowledgeGraph, dataset: Dataset | Graph, check: Check) -> list[QualityFinding]:
     from rdflib.plugins.sparql import prepareQuery
 
     try:

@@ -110,7 +110,7 @@ def validate(kg: KnowledgeGraph, *, sources_dir: Path, queries_dir: Path | None 
     findings = [
         *_run_shacl(kg, data_graph),
         *(_from_citation(kg, issue) for issue in check_citations(data_graph, sources_dir)),
-        *(finding for query in _rule_queries(queries_dir) for finding in _run_rule(kg, data_graph, query)),
+        *(finding for query in rule_queries(queries_dir) for finding in _run_rule(kg, data_graph, query)),
     ]
     ordered = tuple(sorted(set(findings), key=Finding.sort_key))
     return ValidationReport(conforms=not any(f.severity == "Violation" for f in ordered), findings=ordered)
@@ -261,7 +261,8 @@ def render_path(graph: Graph, path: Node) -> str:
     return "/".join(render_path(graph, item) for item in items) if items else "[]"
 
 
-def _rule_queries(queries_dir: Path | None) -> list[RuleQuery]:
+def rule_queries(queries_dir: Path | None) -> list[RuleQuery]:
+    """The rule queries of a queries folder: files whose header says `# expect: empty`."""
     if queries_dir is None or not queries_dir.is_dir():
         return []
     found = sorted(queries_dir.glob("*.rq"), key=lambda path: path.name)
