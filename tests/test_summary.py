@@ -17,7 +17,7 @@ def test_summary_counts_classes_sources_and_quotes(project: Project) -> None:
     assert [(s.file, s.sha256_short, s.text_available) for s in summary.sources] == [
         ("current-ai-maroc-2025-07.fr.txt", "7518715e8204", True)
     ]
-    assert summary.sources[0].facts == 3
+    assert summary.sources[0].facts == 2  # the document's own date evidence is not a fact citing it
     assert (summary.quotes, summary.unattributed, summary.speakers) == (1, 1, ())
 
 

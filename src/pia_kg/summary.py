@@ -9,8 +9,8 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from pia_kg.loading import KINDS, KnowledgeGraph
-from pia_kg.namespaces import OA, PIA, PROV, RDF, compact_iri
-from pia_kg.sources import SourceTextError, load_source_text, statement_classes
+from pia_kg.namespaces import PROV, RDF, compact_iri
+from pia_kg.sources import statement_classes
 
 
 @dataclass(frozen=True)
@@ -59,35 +59,19 @@ def summarise(kg: KnowledgeGraph, sources_dir: Path) -> Summary:
 
 
 def _source_summaries(kg: KnowledgeGraph, graph: Graph, sources_dir: Path) -> list[SourceSummary]:
-    summaries = []
-    for document in sorted(set(graph.subjects(PIA.sourceFileName, None)), key=str):
-        file_name = str(graph.value(document, PIA.sourceFileName))
-        sha256 = graph.value(document, PIA.sha256)
-        facts = {
-            fact
-            for fact, resource in graph.subject_objects(PIA.evidence)
-            if (resource, OA.hasSource, document) in graph
-        }
-        try:
-            load_source_text(
-                sources_dir,
-                file_name,
-                sha256=None if sha256 is None else str(sha256),
-                document=URIRef(str(document)),
-            )
-            available = True
-        except SourceTextError:
-            available = False
-        summaries.append(
-            SourceSummary(
-                label=kg.label(document) or compact_iri(str(document)),
-                file=file_name,
-                sha256_short=str(sha256)[:12] if sha256 is not None else "-",
-                text_available=available,
-                facts=len(facts),
-            )
+    """The rows of `pia-kg sources`, labelled: one source of truth for what cites what."""
+    from pia_kg.citing import source_rows
+
+    return [
+        SourceSummary(
+            label=kg.label(row.document.iri) or compact_iri(str(row.document.iri)),
+            file=row.document.file_name,
+            sha256_short=row.document.sha256[:12] if row.document.sha256 else "-",
+            text_available=row.is_available and row.is_hash_ok,
+            facts=row.facts,
         )
-    return summaries
+        for row in source_rows(graph, sources_dir=sources_dir)
+    ]
 
 
 def render_summary(summary: Summary) -> str:
