@@ -23,9 +23,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/pia-kg validate
+	$(BIN)/pia-kg build
 	$(BIN)/pia-kg summary
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest
@@ -37,3 +38,11 @@ expected: $(STAMP)  # accept new query results after review: rewrites queries/ex
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Headless Chromium for tests/test_browser.py, installed only when /usr/bin/chromium is missing; the test skips,
+# saying why, where it cannot be installed.
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium could not be installed: the browser test will be skipped" >&2

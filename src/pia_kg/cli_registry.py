@@ -4,3 +4,4 @@ from __future__ import annotations
 
 from pia_kg import cli_query  # noqa: F401
 from pia_kg import cli_curation  # noqa: F401
+from pia_kg import cli_publish  # noqa: F401

@@ -1,0 +1,107 @@
+"""`pia-kg export` and `pia-kg build`: publishing the graph as dumps and as a static linked-data site."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pia_kg.cli import EXIT_CHECK_FAILED, EXIT_OK, Settings, cli, sources_option
+
+FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]
+
+
+@cli.command()
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    default="turtle",
+    show_default=True,
+    help="Output format; nquads and trig keep one named graph per source file.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (atomically) instead of stdout.",
+)
+@click.option("--include-shapes", is_flag=True, help="Add the SHACL shapes to the ontology and data.")
+@click.pass_obj
+def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bool) -> None:
+    """Write the whole graph (ontology, vocabularies and data) in one RDF format
+
+    The same input gives the same bytes: blank nodes get canonical labels and the output is sorted. JSON-LD is
+    compacted with ontology/context.jsonld. Exits 2 if a file cannot be read or parsed.
+
+    \b
+    Example:
+        pia-kg export --format jsonld -o pia-kg.jsonld
+        pia-kg export -f nquads > pia-kg.nq
+    """
+    from pia_kg.export import export as export_graph
+    from pia_kg.export import write_atomic
+    from pia_kg.jsonld import read_context
+    from pia_kg.loading import load
+
+    project = settings.open_project()
+    context = read_context(project.ontology_dir) if fmt == "jsonld" else None
+    data = export_graph(load(project), fmt, context=context, include_shapes=include_shapes)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    write_atomic(output, data)
+    click.echo(f"Wrote {output} ({len(data)} bytes, {fmt}).", err=True)
+
+
+@cli.command()
+@sources_option
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to write; replaced as a whole only when the build succeeds.",
+)
+@click.option(
+    "--base-url",
+    default="http://localhost:8000/",
+    show_default=True,
+    help="Address where the output folder is served; the .htaccess for https://w3id.org/pia-kg/ redirects "
+    "there and the dataset description's download URLs start with it.",
+)
+@click.pass_obj
+def build(settings: Settings, sources_dir: Path | None, output_dir: Path, base_url: str) -> None:
+    """Validate the graph, then publish dumps, JSON-LD context and frames, a DCAT/VoID description and a site
+
+    Refuses to publish a graph that does not validate (exit 1; the validation report goes to stdout and the
+    previous output folder is left untouched). Writes into a temporary folder beside the output and swaps it
+    in at the end. Exits 2 on bad input.
+
+    \b
+    Example:
+        pia-kg build -o dist --base-url https://example.org/pia-kg/
+        python -m http.server -d dist 8000
+    """
+    from pia_kg.site.build import build_release
+    from pia_kg.validation import render_report, summary_line
+
+    project = settings.open_project(sources_dir)
+    result = build_release(project, output_dir=output_dir, base_url=base_url)
+    if not result.built:
+        click.echo(render_report(result.report, "text"), nl=False)
+        click.echo(f"Not built: {summary_line(result.report)}. {output_dir} is unchanged.", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo(
+        f"Built {output_dir}: {result.files} files, {len(result.dumps)} dumps "
+        f"({summary_line(result.report)}).",
+        err=True,
+    )
+    sys.exit(EXIT_OK)

@@ -1,0 +1,188 @@
+"""Deterministic exports: every format parses back to the source graph, byte-identical run after run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from pia_kg.cli import cli
+from pia_kg.export import EXPORT_FORMATS, canonical_dataset, export, serialize, write_atomic
+from pia_kg.loading import graph_id
+from pia_kg.namespaces import RDFS, SCHEMA
+from pia_kg.project import Project
+
+from .conftest import REPO_ROOT
+from .published import repository
+
+RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+
+
+@pytest.mark.parametrize("fmt", sorted(RDFLIB_FORMATS))
+def test_each_union_format_parses_back_to_a_graph_isomorphic_to_ontology_and_data(fmt: str) -> None:
+    _, kg, context = repository()
+    parsed = Graph().parse(data=export(kg, fmt, context=context), format=RDFLIB_FORMATS[fmt])
+    assert isomorphic(parsed, kg.union("ontology", "data"))
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_nquads_and_trig_keep_one_isomorphic_named_graph_per_source_file(fmt: str) -> None:
+    _, kg, _ = repository()
+    parsed = Dataset()
+    parsed.parse(data=export(kg, fmt), format=fmt)
+    names = sorted(str(graph.identifier) for graph in parsed.graphs() if len(graph))
+    assert names == sorted(str(name) for name in kg.graph_ids("ontology", "data"))
+    for name in kg.graph_ids("ontology", "data"):
+        assert isomorphic(parsed.graph(name), kg.dataset.graph(name)), name
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "jsonld"])
+def test_include_shapes_adds_the_shapes_and_still_round_trips(fmt: str) -> None:
+    _, kg, context = repository()
+    data = export(kg, fmt, context=context, include_shapes=True)
+    parsed = Graph().parse(data=data, format=RDFLIB_FORMATS[fmt])
+    assert isomorphic(parsed, kg.union())
+    assert len(parsed) > len(kg.union("ontology", "data"))
+
+
+def test_ntriples_and_nquads_lines_are_sorted_and_unique() -> None:
+    _, kg, _ = repository()
+    for fmt in ("ntriples", "nquads"):
+        lines = export(kg, fmt).decode("utf-8").splitlines()
+        assert lines == sorted(set(lines))
+
+
+def test_blank_node_labels_do_not_depend_on_the_parser(turtle) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        'person:ada schema:name "Ada" ; pia:evidence [ oa:hasSource doc:x ; oa:start 1 ] , [ oa:start 2 ] .'
+    )
+    first, second = turtle(body), turtle(body)
+    assert set(first.all_nodes()) != set(second.all_nodes())  # fresh blank nodes each parse
+    for fmt in EXPORT_FORMATS:
+        if fmt == "jsonld":
+            continue
+        assert _serialized(first, fmt) == _serialized(second, fmt), fmt
+
+
+def _serialized(graph: Graph, fmt: str) -> bytes:
+    dataset = Dataset()
+    named = dataset.graph(graph_id("data/x.ttl"))
+    for triple in graph:
+        named.add(triple)
+
+    class _KG:
+        def graph_ids(self, *kinds: str) -> tuple[URIRef, ...]:
+            return (graph_id("data/x.ttl"),)
+
+        @property
+        def dataset(self) -> Dataset:
+            return dataset
+
+    return serialize(canonical_dataset(_KG(), kinds=("data",)), fmt)  # type: ignore[arg-type]
+
+
+def test_two_blank_nodes_with_equal_triples_in_two_files_stay_two_nodes() -> None:
+    dataset = Dataset()
+    for name in ("data/a.ttl", "data/b.ttl"):
+        node = BNode()
+        dataset.graph(graph_id(name)).add((URIRef("https://w3id.org/pia-kg/id/doc/x"), RDFS.seeAlso, node))
+        dataset.graph(graph_id(name)).add((node, SCHEMA.name, Literal("same")))
+
+    class _KG:
+        def graph_ids(self, *kinds: str) -> tuple[URIRef, ...]:
+            return (graph_id("data/a.ttl"), graph_id("data/b.ttl"))
+
+        @property
+        def dataset(self) -> Dataset:
+            return dataset
+
+    nquads = serialize(canonical_dataset(_KG(), kinds=("data",)), "nquads")  # type: ignore[arg-type]
+    assert len({line.split()[2] for line in nquads.decode().splitlines() if "seeAlso" in line}) == 2
+
+
+def test_exports_are_byte_identical_across_processes_with_different_hash_seeds() -> None:
+    script = (
+        "import hashlib, sys\n"
+        "from pathlib import Path\n"
+        "from pia_kg.export import EXPORT_FORMATS, export\n"
+        "from pia_kg.jsonld import read_context\n"
+        "from pia_kg.loading import load\n"
+        "from pia_kg.project import Project\n"
+        "project = Project(Path(sys.argv[1]))\n"
+        "kg, context = load(project), read_context(project.ontology_dir)\n"
+        "for fmt in EXPORT_FORMATS:\n"
+        "    print(fmt, hashlib.sha256(export(kg, fmt, context=context)).hexdigest())\n"
+    )
+    digests = []
+    for seed in ("1", "2"):
+        environment = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", script, str(REPO_ROOT)], env=environment, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        digests.append(run.stdout)
+    assert digests[0] == digests[1]
+    _, kg, context = repository()
+    here = "".join(
+        f"{fmt} {hashlib.sha256(export(kg, fmt, context=context)).hexdigest()}\n" for fmt in EXPORT_FORMATS
+    )
+    assert here == digests[0]
+
+
+def test_decimal_literals_keep_their_lexical_form_in_turtle() -> None:
+    _, kg, _ = repository()
+    text = export(kg, "turtle").decode("utf-8")
+    assert '"400000000"^^xsd:decimal' in text
+
+
+def test_export_cli_writes_turtle_to_stdout_and_nothing_to_stderr(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--project", str(REPO_ROOT), "export"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    _, kg, _ = repository()
+    assert isomorphic(Graph().parse(data=result.stdout_bytes, format="turtle"), kg.union("ontology", "data"))
+
+
+def test_export_cli_writes_the_file_given_with_o(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "pia-kg.jsonld"
+    args = ["--project", str(REPO_ROOT), "export", "-f", "jsonld", "-o", str(target)]
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "Wrote" in result.stderr
+    _, kg, context = repository()
+    assert target.read_bytes() == export(kg, "jsonld", context=context)
+    assert [path.name for path in tmp_path.iterdir()] == ["pia-kg.jsonld"]
+
+
+def test_failed_export_leaves_the_previous_file_untouched(runner: CliRunner, tiny_project: Project) -> None:
+    target = tiny_project.root / "out.ttl"
+    target.write_text("previous\n", encoding="utf-8")
+    (tiny_project.data_dir / "broken.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n")
+    args = ["--project", str(tiny_project.root), "export", "-o", str(target)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert "data/broken.ttl" in result.stderr
+    assert target.read_text(encoding="utf-8") == "previous\n"
+
+
+def test_write_atomic_leaves_no_temporary_file_when_the_write_fails(tmp_path: Path) -> None:
+    target = tmp_path / "out.nt"
+    target.write_bytes(b"old\n")
+    with pytest.raises(TypeError):
+        write_atomic(target, "not bytes")  # type: ignore[arg-type]
+    assert target.read_bytes() == b"old\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["out.nt"]
+
+
+def test_export_cli_rejects_an_unknown_format_with_exit_2(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--project", str(REPO_ROOT), "export", "-f", "csv"])
+    assert result.exit_code == 2
+    assert result.stdout == ""

@@ -1,0 +1,183 @@
+"""JSON-LD: the project context, checked by an independent processor (pyld) that never fetches anything."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import pytest
+from pyld.jsonld import JsonLdError
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from pia_kg.export import export
+from pia_kg.jsonld import (
+    CONTEXT_URL,
+    FRAMES,
+    compact_graph,
+    frame_graph,
+    offline_loader,
+    read_frame,
+    to_rdf_graph,
+)
+from pia_kg.namespaces import ORG, PIA, PROV, RDF, SKOS
+from pia_kg.site.pages import describe
+
+from .published import repository
+
+
+@lru_cache(maxsize=1)
+def _exported() -> dict:  # type: ignore[type-arg]
+    _, kg, context = repository()
+    return json.loads(export(kg, "jsonld", context=context))  # type: ignore[no-any-return]
+
+
+def test_pyld_expands_the_export_to_a_graph_isomorphic_to_the_source() -> None:
+    _, kg, context = repository()
+    assert isomorphic(to_rdf_graph(_exported(), context), kg.union("ontology", "data"))
+
+
+def test_rdflib_json_ld_parser_agrees_with_pyld() -> None:
+    context = repository()[2]
+    parsed = Graph().parse(data=json.dumps(_exported()), format="json-ld")
+    assert isomorphic(parsed, to_rdf_graph(_exported(), context))
+
+
+def test_the_offline_loader_refuses_every_remote_url_but_serves_the_project_context() -> None:
+    _, _, context = repository()
+    load_document = offline_loader(context)
+    assert load_document(CONTEXT_URL)["document"] == context
+    with pytest.raises(JsonLdError):
+        load_document("https://schema.org/")
+    with pytest.raises(JsonLdError):
+        to_rdf_graph({"@context": "https://example.org/context.jsonld", "@id": "x"}, context)
+
+
+def test_every_property_and_class_in_the_export_has_a_readable_key() -> None:
+    document = _exported()
+    keys = {key for node in document["@graph"] for key in _all_keys(node)}
+    assert not [key for key in keys if ":" in key]
+    types = {t for node in document["@graph"] for t in _as_list(node.get("type"))}
+    assert not [t for t in types if ":" in t]
+
+
+def test_the_context_has_no_vocab_and_defines_the_documented_keys() -> None:
+    _, _, context = repository()
+    terms = context["@context"]
+    assert "@vocab" not in terms
+    for key in ("label", "prefLabel", "hasParty", "evidence", "start", "end", "exact", "text", "date"):
+        assert key in terms, key
+
+
+def test_labels_are_language_maps_and_typed_values_are_plain_strings() -> None:
+    nodes = {node.get("id"): node for node in _exported()["@graph"]}
+    agreement = nodes["agreement:mou-maroc-current-ai-2025"]
+    assert set(agreement["prefLabel"]) == {"en", "fr"}
+    assert agreement["date"] == "2025-07"
+    selectors = [s for e in _as_list(agreement["evidence"]) for s in _as_list(e["hasSelector"])]
+    assert {"start": "87", "end": "218", "type": "TextPositionSelector"} in selectors
+
+
+def test_the_agreement_frame_nests_parties_commitments_and_evidence() -> None:
+    view = _framed("agreement")
+    [agreement] = view["@graph"]
+    parties = _as_list(agreement["hasParty"])
+    assert {party["agent"]["id"] for party in parties} == {
+        "organisation:current-ai",
+        "organisation:gouvernement-maroc",
+    }
+    assert all("en" in party["agent"]["prefLabel"] for party in parties)
+    funding = _as_list(agreement["supportedBy"])[0]
+    assert funding["funder"]["prefLabel"]["en"] == "Government of Morocco"
+    assert _as_list(agreement["evidence"])[0]["hasSelector"]
+
+
+def test_the_person_frame_lists_posts_and_statements() -> None:
+    people = {person["id"]: person for person in _framed("person")["@graph"]}
+    minister = people["person:amal-el-fallah-seghrouchni"]
+    assert minister["holds"]["id"].startswith("post:")
+    said = _as_list(minister["@reverse"]["wasAttributedTo"])
+    assert [s["id"] for s in said] == ["statement:pr-2025-07-current-ai-maroc--1429-1891"]
+
+
+def test_the_statement_frame_embeds_speaker_and_spans() -> None:
+    statements = {s["id"]: s for s in _framed("statement")["@graph"]}
+    statement = statements["statement:pr-2025-07-current-ai-maroc--883-1078"]
+    assert statement["wasAttributedTo"]["name"] == "Martin Tisné"
+    assert statement["evidence"]["hasSelector"]
+
+
+@pytest.mark.parametrize("name", FRAMES)
+def test_framed_views_only_state_triples_of_the_graph(name: str) -> None:
+    _, kg, context = repository()
+    view = _framed(name)
+    source = kg.union("data")
+    stated = to_rdf_graph(view, context)
+    assert len(stated) > 0
+    assert _ground_triples(stated) <= _ground_triples(source)
+    assert len(stated) <= len(source)
+
+
+def test_a_resource_document_with_the_published_context_url_expands_offline() -> None:
+    _, kg, context = repository()
+    graph = kg.union("ontology", "data")
+    statement = URIRef("https://w3id.org/pia-kg/id/statement/pr-2025-07-current-ai-maroc--883-1078")
+    description = describe(graph, statement)
+    document = compact_graph(description, context, context_url=True)
+    assert document["@context"] == CONTEXT_URL
+    assert isomorphic(to_rdf_graph(document, context), description)
+    assert (statement, PROV.wasAttributedTo, None) in description
+    assert (statement, RDF.type, PIA.Statement) in description
+    assert (None, ORG.holds, None) not in description and (None, SKOS.prefLabel, None) not in description
+
+
+@lru_cache(maxsize=4)
+def _framed(name: str) -> dict:  # type: ignore[type-arg]
+    project, kg, context = repository()
+    return frame_graph(kg.union("data"), read_frame(project.ontology_dir, name), context)
+
+
+def _ground_triples(graph: Graph) -> set[tuple[object, object, object]]:
+    return {(s, p, o) for s, p, o in graph if not isinstance(s, BNode) and not isinstance(o, BNode)}
+
+
+def _all_keys(node: object) -> set[str]:
+    if isinstance(node, dict):
+        keys = {key for key in node if not key.startswith("@")}
+        keys |= {
+            k
+            for key, value in node.items()
+            if key not in ("@context",)
+            for k in _all_keys(value)
+            if not _is_language_map_key(key)
+        }
+        return keys
+    if isinstance(node, list):
+        return {key for item in node for key in _all_keys(item)}
+    return set()
+
+
+def _is_language_map_key(key: str) -> bool:
+    return key in {
+        "prefLabel",
+        "label",
+        "definition",
+        "editorialNote",
+        "text",
+        "aim",
+        "description",
+        "partyAsStated",
+        "currencyAsStated",
+        "unnamedFunders",
+        "comment",
+        "altLabel",
+        "title",
+        "note",
+        "fixHint",
+    }
+
+
+def _as_list(value: object) -> list:  # type: ignore[type-arg]
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
