@@ -1,0 +1,243 @@
+"""What the SPARQL endpoint answers: protocol requests in, status + media type + bytes out (no HTTP here).
+
+The functions below run inside the worker processes of `pia_kg.workers` (parse, check, evaluate and serialise
+all happen there, under the time limit), except `check_graph_names` and `service_description`, which the
+server calls directly. The engine is rdflib, through `queries.run_query`, the very code `pia-kg query` runs,
+so the endpoint gives the same answers; pyoxigraph 0.5 would be faster but reads derived integer types such
+as `xsd:nonNegativeInteger` (our text offsets) back as `xsd:integer`.
+
+- SPARQL 1.1 Protocol section 2.1: `default-graph-uri` / `named-graph-uri` set the RDF dataset; only the
+  project's own graph names (`urn:pia-kg:file:...`) are accepted. Without them, the default graph is the union
+  of the named graphs (sd:UnionDefaultGraph) and every file is a named graph.
+- Refused before evaluation (400): SPARQL Update, FROM / FROM NAMED and SERVICE (`queries.check_query`).
+- Results by content negotiation (`conneg.choose`); 406 names what is offered.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from pia_kg.conneg import choose
+from pia_kg.errors import QueryError
+from pia_kg.formats import RdfFormat, ResultFormat, serialize_result
+from pia_kg.loading import GRAPH_PREFIX
+from pia_kg.namespaces import RDF, bind_prefixes
+from pia_kg.queries import GraphResult, QueryResult, SavedQuery, SelectResult, query_from_text, run_query
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+RDF_XML = "application/rdf+xml"
+RESULT_MEDIA_TYPES = tuple(
+    item.media_type for item in (ResultFormat.JSON, ResultFormat.XML, ResultFormat.CSV, ResultFormat.TSV)
+)
+GRAPH_MEDIA_TYPES = (
+    RdfFormat.TURTLE.media_type,
+    RdfFormat.NTRIPLES.media_type,
+    RdfFormat.JSONLD.media_type,
+    RDF_XML,
+)
+TEXT = "text/plain; charset=utf-8"
+FORMAT_NAMES = (  # http://www.w3.org/ns/formats/ names of what the endpoint writes
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+)
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One protocol query: the text, the client's `Accept`, the dataset it asked for, and the row limit."""
+
+    text: str
+    accept: str | None = None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    max_rows: int = 10_000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer without HTTP: status, media type (with charset for text), body bytes."""
+
+    status: int
+    media_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @classmethod
+    def error(cls, status: int, message: str, hint: str | None = None) -> Answer:
+        text = f"Error: {message}\n" + (f"{hint}\n" if hint else "")
+        return cls(status, TEXT, text.encode("utf-8"))
+
+
+def media_type_with_charset(media_type: str) -> str:
+    """Text formats say they are UTF-8; SPARQL JSON/XML, JSON-LD and RDF/XML are UTF-8 by definition."""
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def answer_query(dataset: Dataset, request: QueryRequest) -> Answer:
+    """Parse, check, negotiate, evaluate and serialise one query; every user error is a 4xx Answer."""
+    try:
+        saved = SavedQuery(name="query", relpath="query", text=request.text)  # comments stay comments
+        form = saved.form  # parses, and refuses updates, FROM, FROM NAMED and SERVICE
+    except QueryError as err:
+        return Answer.error(400, err.message, err.hint)
+    offers = GRAPH_MEDIA_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_MEDIA_TYPES
+    chosen = choose(offers, request.accept)
+    if chosen is None:
+        return not_acceptable(offers, what=f"{form} results")
+    source = restricted_dataset(dataset, request.default_graphs, request.named_graphs)
+    try:
+        result = run_query(source, saved)
+    except QueryError as err:
+        return Answer.error(400, err.message, err.hint)
+    size = len(result.rows) if isinstance(result, SelectResult) else 0
+    if isinstance(result, GraphResult):
+        size = len(result.graph)
+    if size > request.max_rows:
+        unit = "triples" if isinstance(result, GraphResult) else "rows"
+        return Answer.error(
+            400,
+            f"the result has {size} {unit}, more than this endpoint's limit of {request.max_rows}",
+            hint="Add LIMIT (and ORDER BY with OFFSET to page through the results).",
+        )
+    return serialize_answer(result, chosen)
+
+
+def not_acceptable(offers: Sequence[str], *, what: str) -> Answer:
+    return Answer.error(
+        406,
+        f"none of the media types in Accept is offered for {what}",
+        hint="Offered: " + ", ".join(offers) + ".",
+    )
+
+
+def serialize_answer(result: QueryResult, media_type: str) -> Answer:
+    """The result in the negotiated media type (one of RESULT_MEDIA_TYPES or GRAPH_MEDIA_TYPES)."""
+    if media_type == RDF_XML:
+        assert isinstance(result, GraphResult)
+        return graph_answer(result.graph, RDF_XML)
+    fmt = ResultFormat.from_media_type(media_type) or RdfFormat.from_media_type(media_type)
+    body = serialize_result(result, fmt).encode("utf-8")
+    return Answer(200, media_type_with_charset(media_type), body)
+
+
+def graph_answer(graph: Graph, media_type: str) -> Answer:
+    """A graph in Turtle, N-Triples, JSON-LD or RDF/XML, with stable bytes."""
+    if media_type == RDF_XML:
+        from rdflib.compare import to_canonical_graph
+
+        from pia_kg.export import rdf_xml
+
+        try:
+            body = rdf_xml(to_canonical_graph(graph))
+        except ValueError as err:
+            return Answer.error(406, f"this graph cannot be written as RDF/XML: {err}", "Ask for Turtle.")
+        return Answer(200, RDF_XML, body)
+    from pia_kg.formats import serialize_graph
+
+    fmt = RdfFormat.from_media_type(media_type)
+    return Answer(200, media_type_with_charset(media_type), serialize_graph(graph, fmt).encode("utf-8"))
+
+
+def restricted_dataset(
+    dataset: Dataset, default_graphs: Sequence[str], named_graphs: Sequence[str]
+) -> Dataset:
+    """The dataset the protocol parameters describe; the whole union dataset when none is given."""
+    if not default_graphs and not named_graphs:
+        return dataset
+    restricted = Dataset(default_union=False)
+    bind_prefixes(restricted)
+    default = restricted.graph(DATASET_DEFAULT_GRAPH_ID)
+    for name in default_graphs:
+        for triple in dataset.graph(URIRef(name)):
+            default.add(triple)
+    for name in named_graphs:
+        named = restricted.graph(URIRef(name))
+        for triple in dataset.graph(URIRef(name)):
+            named.add(triple)
+    return restricted
+
+
+def check_graph_names(names: Iterable[str], known: Iterable[str]) -> str | None:
+    """An error message if a `default-graph-uri` / `named-graph-uri` is not one of the project's graphs."""
+    allowed = set(known)
+    unknown = sorted(set(names) - allowed)
+    if not unknown:
+        return None
+    example = min(allowed) if allowed else f"{GRAPH_PREFIX}data/..."
+    return (
+        f"unknown graph {', '.join(f'<{name}>' for name in unknown)}: this endpoint serves only its own "
+        f"graphs, one per file, such as <{example}> (no graph is fetched from elsewhere)"
+    )
+
+
+def service_description(endpoint_url: str, *, graph_names: Sequence[str]) -> Graph:
+    """The SPARQL 1.1 Service Description of the endpoint (sd:Service), as RDF."""
+    sd = Namespace(SD)
+    formats = "http://www.w3.org/ns/formats/"
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    graph.bind("sd", SD)
+    graph.bind("formats", formats)
+    service = URIRef(endpoint_url)
+    graph.add((service, RDF.type, sd.Service))
+    graph.add((service, sd.endpoint, service))
+    graph.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    graph.add((service, sd.feature, sd.UnionDefaultGraph))
+    for name in FORMAT_NAMES:
+        graph.add((service, sd.resultFormat, URIRef(formats + name)))
+    dataset = URIRef(f"{endpoint_url}#dataset")
+    graph.add((service, sd.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, sd.Dataset))
+    default = URIRef(f"{endpoint_url}#default-graph")
+    graph.add((dataset, sd.defaultGraph, default))
+    graph.add((default, RDF.type, sd.Graph))
+    for index, name in enumerate(sorted(graph_names)):
+        named = URIRef(f"{endpoint_url}#graph-{index}")
+        graph.add((dataset, sd.namedGraph, named))
+        graph.add((named, RDF.type, sd.NamedGraph))
+        graph.add((named, sd.name, URIRef(name)))
+    return graph
+
+
+def run_saved(
+    dataset: Dataset, *, text: str, name: str, relpath: str, params: dict[str, str]
+) -> QueryResult | str:
+    """Run a saved question with its parameters (examples filling required ones), for the HTML pages.
+
+    Returns the result (rdflib terms, sent back to the server process) or the text of a user error.
+    """
+    saved = query_from_text(text, name=name, relpath=relpath)
+    try:
+        return run_query(dataset, saved, params=params, use_examples=True)
+    except QueryError as err:
+        return f"{err.message} {err.hint or ''}".strip()
+
+
+def load_dataset(nquads: bytes) -> Dataset:
+    """The worker's dataset: the N-Quads the server sent, as a default-union Dataset (one graph per file)."""
+    dataset = Dataset(default_union=True)
+    bind_prefixes(dataset)
+    dataset.parse(data=nquads, format="nquads")
+    return dataset
+
+
+def dump_dataset(graphs: Iterable[Graph]) -> bytes:
+    """N-Quads of the given named graphs, for the workers."""
+    dataset = Dataset()
+    for graph in graphs:
+        named = dataset.graph(graph.identifier)
+        for triple in graph:
+            named.add(triple)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's N-Quads writer calls Dataset.contexts
+        return dataset.serialize(format="nquads", encoding="utf-8")
