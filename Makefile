@@ -6,7 +6,7 @@ PYPROJECT_HASH := $(shell sha256sum pyproject.toml | cut -c1-12)
 STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
 TEST_STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)-test
 
-.PHONY: run test clean expected
+.PHONY: run test clean triplestores
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +21,20 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $@ $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) web
 	$(BIN)/pia-kg validate
 	$(BIN)/pia-kg build
 	$(BIN)/pia-kg summary
+	@echo "make run: serving on http://127.0.0.1:8000 (Ctrl-C stops)" >&2
+	$(BIN)/pia-kg serve --host 127.0.0.1 --port 8000
 
-test: $(TEST_STAMP) chromium
+test: $(TEST_STAMP) triplestores chromium web
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest
 	$(BIN)/pia-kg fmt --check
 
+.PHONY: expected
 expected: $(STAMP)  # accept new query results after review: rewrites queries/expected/ and shows the diff
 	$(BIN)/pia-kg query --update-expected
 
@@ -39,10 +42,26 @@ clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-# Headless Chromium for tests/test_browser.py, installed only when /usr/bin/chromium is missing; the test skips,
+# Virtuoso for tests/test_triplestore.py (the Oxigraph server comes with the test extras); installed only when
+# missing. Its tests skip, saying why, where it cannot be installed.
+triplestores:
+	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null; } \
+		|| echo "virtuoso-opensource could not be installed: its tests will be skipped" >&2
+
+# Headless Chromium for tests/test_server_browser.py, installed only when /usr/bin/chromium is missing; the test skips,
 # saying why, where it cannot be installed.
 .PHONY: chromium
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "chromium could not be installed: the browser test will be skipped" >&2
+
+# YASGUI (served by `pia-kg serve` under /static/yasgui/), Comunica and playwright-core (client and browser tests),
+# from the npm registry into web/node_modules, reinstalled when web/package-lock.json changes. Without npm the
+# server offers a plain query form and those tests skip, saying why.
+.PHONY: web
+web:
+	@test web/node_modules/.package-lock.json -nt web/package-lock.json || \
+		(cd web && npm ci --no-audit --no-fund --loglevel=error) || \
+		echo "npm ci in web/ failed: the query UI falls back to a plain form; Comunica and browser tests skip" >&2

@@ -80,8 +80,38 @@ def sources_option(function: Any) -> Any:
     help="Repository root [default: found by walking up from the working directory].",
 )
 @sources_option
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a query that runs longer than this (exit 2); see SECURITY.md.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Refuse a query result with more rows (or triples) than this (exit 2).",
+)
+@click.option(
+    "--max-file-size",
+    type=click.FloatRange(min=0, min_open=True),
+    default=50.0,
+    show_default=True,
+    metavar="MB",
+    help="Refuse to read an RDF file larger than this many megabytes (exit 2).",
+)
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path | None, sources_dir: Path | None) -> None:
+def cli(
+    ctx: click.Context,
+    project_dir: Path | None,
+    sources_dir: Path | None,
+    timeout: float,
+    max_rows: int,
+    max_file_size: float,
+) -> None:
     """Validate and summarise the pia-kg knowledge graph
 
     Exit codes: 0 ok, 1 check failed (violations, or warnings with --fail-on warning), 2 bad input (unknown
@@ -92,7 +122,12 @@ def cli(ctx: click.Context, project_dir: Path | None, sources_dir: Path | None) 
         pia-kg validate
         pia-kg summary
     """
+    from pia_kg.guard import guard_command
+
     ctx.obj = Settings(project_dir=project_dir, sources_dir=sources_dir)
+    guard_command(
+        ctx, timeout=timeout, max_rows=max_rows, max_file_bytes=int(max_file_size * 1024 * 1024)
+    )
 
 
 @cli.command()
@@ -113,10 +148,24 @@ def cli(ctx: click.Context, project_dir: Path | None, sources_dir: Path | None) 
     show_default=True,
     help="Lowest severity that makes the command exit 1.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["turbo", "pyshacl"]),
+    default="turbo",
+    show_default=True,
+    help="SHACL engine: pyshacl-turbo (same report, much faster) or pySHACL (the reference).",
+)
+@click.option("--endpoint", metavar="URL", default=None, help="Validate the graph held by this SPARQL store.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
 def validate(
-    settings: Settings, fmt: str, sources_dir: Path | None, fail_on: str, paths: tuple[Path, ...]
+    settings: Settings,
+    fmt: str,
+    sources_dir: Path | None,
+    fail_on: str,
+    engine: str,
+    endpoint: str | None,
+    paths: tuple[Path, ...],
 ) -> None:
     """Check the data against the shapes, the rule queries and the cited source texts
 
@@ -129,14 +178,25 @@ def validate(
     Example:
         pia-kg validate --format json > report.json
         pia-kg validate --fail-on warning data/people.ttl
+        pia-kg validate --endpoint http://127.0.0.1:7878/query
     """
     from pia_kg.loading import load
     from pia_kg.validation import render_report, summary_line
     from pia_kg.validation import validate as validate_graph
 
     project = settings.open_project(sources_dir)
-    kg = load(project, data_paths=list(paths) if paths else None)
-    report = validate_graph(kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir)
+    if endpoint is not None:
+        from pia_kg.triplestore import Endpoint, fetch_knowledge_graph
+
+        if paths:
+            raise BadInput("--endpoint validates the store's graph: give no PATH with it")
+
+        kg = fetch_knowledge_graph(Endpoint(endpoint))
+    else:
+        kg = load(project, data_paths=list(paths) if paths else None)
+    report = validate_graph(
+        kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir, engine=engine
+    )
     if fmt == "sarif":
         from pia_kg.sarif import validation_sarif
 

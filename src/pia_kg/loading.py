@@ -50,12 +50,29 @@ def graph_id(relpath: str) -> URIRef:
 def load_file(path: Path, *, root: Path) -> Graph:
     """Parse one Turtle file; errors name `file:line:col` so an editor can jump there."""
     relpath = Project(root).relative(path)
-    return parse_turtle(read_text(path, relpath=relpath), relpath=relpath)
+    return parse_file_text(read_text(path, relpath=relpath), path=path, relpath=relpath)
+
+
+def parse_file_text(text: str, *, path: Path, relpath: str) -> Graph:
+    """Parse a file's text by its extension: Turtle, or N-Triples, JSON-LD, RDF/XML (read offline)."""
+    from pia_kg.guard import format_for, parse_other
+
+    fmt = format_for(path, relpath=relpath)
+    if fmt == "turtle":
+        return parse_turtle(text, relpath=relpath)
+    _silence_rdflib_literal_warnings()
+    return parse_other(text, relpath=relpath, fmt=fmt, public_id=graph_id(relpath))
 
 
 def parse_turtle(text: str, *, relpath: str) -> Graph:
-    """Parse Turtle text that came from `relpath`; never fetches anything (no owl:imports)."""
+    """Parse Turtle text that came from `relpath`; never fetches anything (no owl:imports).
+
+    Deep nesting, invalid IRIs, NUL, lone surrogates and bad language tags are refused (guard.py).
+    """
+    from pia_kg.guard import check_terms, check_text, parse_error
+
     _silence_rdflib_literal_warnings()
+    check_text(text, relpath=relpath)
     graph = Graph(bind_namespaces="none")
     try:
         graph.parse(data=text, format="turtle", publicID=graph_id(relpath))
@@ -64,12 +81,25 @@ def parse_turtle(text: str, *, relpath: str) -> Graph:
             f"{relpath}:{_syntax_position(err, text)}: not valid Turtle: {_syntax_reason(err)}",
             hint=_SYNTAX_HINT,
         ) from err
+    except (ValueError, RecursionError, IndexError, AssertionError, AttributeError) as err:
+        # rdflib's Turtle parser on some invalid input: a bad language tag (ValueError), deep nesting, `@` at
+        # the end of the file (IndexError), an unclosed string (AssertionError), `?x` (AttributeError)
+        raise parse_error(err, text, relpath=relpath) from err
+    check_terms(graph, text, relpath=relpath)
     return graph
 
 
 def read_text(path: Path, *, relpath: str) -> str:
     """Read a file as strict UTF-8; say which line holds the first bad byte."""
+    from pia_kg.limits import current
+
     try:
+        size = Path(path).stat().st_size
+        if size > current().max_file_bytes:
+            raise DataError(
+                f"{relpath}: {size} bytes, more than the limit of {current().max_file_bytes}",
+                hint="Split the file, or raise the limit with `pia-kg --max-file-size MB`.",
+            )
         raw = Path(path).read_bytes()
     except FileNotFoundError as err:
         raise DataError(f"{relpath}: no such file", hint="Check the path, or run `git status`.") from err
@@ -227,7 +257,7 @@ def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> Knowl
         if identifier in loaded[kind]:
             continue
         text = read_text(path, relpath=relpath)
-        graph = parse_turtle(text, relpath=relpath)
+        graph = parse_file_text(text, path=path, relpath=relpath)
         named = dataset.graph(identifier)
         for triple in graph:
             named.add(triple)

@@ -247,6 +247,11 @@ def parse_query(text: str, *, relpath: str = "<text>") -> Query:
 
     try:
         parsed = parseQuery(text)
+    except RecursionError as err:  # pyparsing recurses once per nested group: found by fuzz/
+        raise QueryError(
+            f"{relpath}: not valid SPARQL: groups nested too deeply to parse",
+            hint="Flatten the nested { } groups. " + LIST_HINT,
+        ) from err
     except ParseException as err:
         if _is_update(text, parseUpdate):
             raise QueryError(
@@ -259,6 +264,8 @@ def parse_query(text: str, *, relpath: str = "<text>") -> Query:
         ) from err
     try:
         query = translateQuery(parsed, initNs=PREFIXES)
+    except RecursionError as err:
+        raise QueryError(f"{relpath}: not valid SPARQL: nested too deeply", hint=LIST_HINT) from err
     except Exception as err:  # rdflib raises plain Exception for unknown prefixes and similar errors
         raise QueryError(f"{relpath}: not valid SPARQL: {err}", hint=LIST_HINT) from err
     check_query(query, relpath=relpath)
@@ -348,12 +355,23 @@ def run_query(
     parameter values are parsed as `pia-kg query -p` does; rdflib terms are type-checked and used as given.
     With `use_examples`, a required parameter that is not given takes the header's `# example:` value.
     """
+    from pia_kg.limits import run_limited
     from pia_kg.params import bind_params
 
     saved = query_from_text(query) if isinstance(query, str) else query
     prepared = saved.parsed
     bindings = bind_params(saved, params or {}, use_examples=use_examples)
     graph = query_dataset(source) if isinstance(source, KnowledgeGraph) else source
+    return run_limited(_evaluate, graph, saved, prepared, bindings)
+
+
+def _evaluate(graph: Graph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]) -> QueryResult:
+    """Evaluate in this process; with limits configured (limits.py), stop reading rows past `max_rows`."""
+    from itertools import islice
+
+    from pia_kg.limits import check_rows, configured
+
+    limits = configured()
     with warnings.catch_warnings():
         # rdflib's union-graph evaluation calls its own deprecated Dataset.default_context once per pattern
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -364,9 +382,14 @@ def run_query(
             built = bind_prefixes(Graph(bind_namespaces="none"))
             for triple in result.graph or ():
                 built.add(triple)
+            if limits is not None:
+                check_rows(len(built), limits)
             return GraphResult(graph=built, form=saved.form)
         variables = tuple(str(variable) for variable in result.vars or ())
-        rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
+        stop = None if limits is None else limits.max_rows + 1
+        rows = tuple(tuple(row) for row in islice(result, stop))  # type: ignore[arg-type]
+        if limits is not None:
+            check_rows(len(rows), limits)
     return SelectResult(variables=variables, rows=rows, is_ordered=saved.is_ordered)
 
 

@@ -20,6 +20,7 @@ from rdflib.term import Node
 from pia_kg.errors import QueryError, ShapesError
 from pia_kg.loading import KnowledgeGraph
 from pia_kg.namespaces import DCTERMS, PIA, PREFIXES, RDF, SH, bind_prefixes, compact_iri
+from pia_kg.shacl_engines import DEFAULT_ENGINE, run_shacl
 from pia_kg.sources import CitationIssue, check_citations
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -104,16 +105,70 @@ def read_query(path: Path, *, relpath: str) -> RuleQuery:
     return RuleQuery(name=path.stem, relpath=relpath, header=header, text=text)
 
 
-def validate(kg: KnowledgeGraph, *, sources_dir: Path, queries_dir: Path | None = None) -> ValidationReport:
-    """Check the data with the shapes, the rule queries in `queries_dir` and the cited source texts."""
+def validate(
+    kg: KnowledgeGraph, *, sources_dir: Path, queries_dir: Path | None = None, engine: str = DEFAULT_ENGINE
+) -> ValidationReport:
+    """Check the data with the shapes (`engine`: see shacl_engines.py), the rule queries in `queries_dir`
+    and the cited source texts."""
     data_graph = kg.union("ontology", "data")
     findings = [
-        *_run_shacl(kg, data_graph),
+        *_run_shacl(kg, data_graph, engine=engine),
         *(_from_citation(kg, issue) for issue in check_citations(data_graph, sources_dir)),
-        *(finding for query in rule_queries(queries_dir) for finding in _run_rule(kg, data_graph, query)),
+        *(
+            finding
+            for query in rule_queries(queries_dir)
+            for finding in _run_rule(kg, data_graph, query, engine=engine)
+        ),
+        *_ill_typed_literals(kg),
+        *_subjects_in_several_files(kg),
     ]
     ordered = tuple(sorted(set(findings), key=Finding.sort_key))
     return ValidationReport(conforms=not any(f.severity == "Violation" for f in ordered), findings=ordered)
+
+
+def _ill_typed_literals(kg: KnowledgeGraph) -> Iterator[Finding]:
+    """Literals whose text is not in their datatype's lexical space ("2025-13"^^xsd:gYearMonth)."""
+    from pia_kg.guard import ill_typed_reason
+
+    for identifier in kg.graph_ids("ontology", "data"):
+        for subject, predicate, obj in kg.dataset.graph(identifier):
+            reason = ill_typed_reason(obj) if isinstance(obj, Literal) and obj.datatype else None
+            if reason is not None:
+                yield _locate(
+                    kg,
+                    focus=subject,
+                    severity="Violation",
+                    rule="ill-typed-literal",
+                    path=_curie(predicate),
+                    value=str(obj),
+                    message=f"{reason}.",
+                    hint="Write the value in the datatype's form (e.g. 2025-07 for xsd:gYearMonth).",
+                )
+
+
+def _subjects_in_several_files(kg: KnowledgeGraph) -> Iterator[Finding]:
+    """A subject described (typed with rdf:type) in two data files: one is probably a copy that will drift.
+
+    A file may add a statement about a resource described elsewhere; only a second description is reported.
+    """
+    files: dict[Node, list[str]] = {}
+    for identifier in kg.graph_ids("data"):
+        relpath = str(identifier).removeprefix("urn:pia-kg:file:")
+        for subject in set(kg.dataset.graph(identifier).subjects(RDF.type)):
+            if isinstance(subject, URIRef):
+                files.setdefault(subject, []).append(relpath)
+    for subject, relpaths in files.items():
+        if len(relpaths) > 1:
+            yield _locate(
+                kg,
+                focus=subject,
+                severity="Warning",
+                rule="subject-in-several-files",
+                path=None,
+                value=None,
+                message=f"described in {len(relpaths)} data files: {', '.join(sorted(relpaths))}.",
+                hint="Keep each resource's description in one file; refer to it elsewhere by IRI.",
+            )
 
 
 def _locate(
@@ -155,9 +210,7 @@ def _from_citation(kg: KnowledgeGraph, issue: CitationIssue) -> Finding:
     )
 
 
-def _run_shacl(kg: KnowledgeGraph, data_graph: Graph) -> list[Finding]:
-    import pyshacl
-
+def _run_shacl(kg: KnowledgeGraph, data_graph: Graph, *, engine: str = DEFAULT_ENGINE) -> list[Finding]:
     if not kg.shapes_ids:
         raise ShapesError(
             "no shapes to validate with: ontology/ has no shapes*.ttl file",
@@ -165,15 +218,7 @@ def _run_shacl(kg: KnowledgeGraph, data_graph: Graph) -> list[Finding]:
         )
     shapes = kg.union("shapes")
     try:
-        _, results, _ = pyshacl.validate(
-            data_graph=data_graph,
-            shacl_graph=shapes,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            do_owl_imports=False,
-            abort_on_first=False,
-        )
+        _, results = run_shacl(data_graph, shapes, engine=engine)
     except Exception as err:  # pySHACL raises its own runtime errors for shapes it cannot use
         if type(err).__module__.startswith("pyshacl"):
             raise ShapesError(
@@ -270,7 +315,9 @@ def rule_queries(queries_dir: Path | None) -> list[RuleQuery]:
     return [query for query in queries if query.is_rule]
 
 
-def _run_rule(kg: KnowledgeGraph, graph: Graph, query: RuleQuery) -> Iterator[Finding]:
+def _run_rule(
+    kg: KnowledgeGraph, graph: Graph, query: RuleQuery, *, engine: str = DEFAULT_ENGINE
+) -> Iterator[Finding]:
     from rdflib.plugins.sparql import prepareQuery
 
     try:
@@ -280,15 +327,23 @@ def _run_rule(kg: KnowledgeGraph, graph: Graph, query: RuleQuery) -> Iterator[Fi
             f"{query.relpath}: not valid SPARQL: {err}",
             hint="Fix the query, then run `pia-kg validate` again.",
         ) from err
-    result = graph.query(prepared)
-    variables = [str(var) for var in (result.vars or [])]
+    from pia_kg.limits import run_limited
+    from pia_kg.netguard import check_oxigraph_query
+
+    # SERVICE anywhere, FROM, FROM NAMED, and texts that rdflib and Oxigraph would read differently
+    check_oxigraph_query(query.text, relpath=query.relpath)
+    store: Any = None
+    if engine != "pyshacl":  # Oxigraph gives the same rows (tests/test_shacl_engines.py), much faster
+        from pia_kg.store import store_for
+
+        store = store_for(kg)  # built here, so that a time-limited child process inherits it
+    variables, rows = run_limited(_rule_rows, graph, prepared, store, query.text, what=f"rule {query.name}")
     if not variables:
         raise QueryError(
             f"{query.relpath}: a rule must be a SELECT query", hint="Rewrite it as SELECT ?focus ..."
         )
     focus_var = "focus" if "focus" in variables else variables[0]
-    for row in result:
-        bindings: dict[str, Any] = row.asdict()  # type: ignore[union-attr]
+    for bindings in rows:
         focus = bindings.get(focus_var)
         if focus is None:
             continue
@@ -304,6 +359,19 @@ def _run_rule(kg: KnowledgeGraph, graph: Graph, query: RuleQuery) -> Iterator[Fi
             message=str(message) if message is not None else query.title,
             hint=query.header.get("hint"),
         )
+
+
+def _rule_rows(graph: Graph, prepared: Any, store: Any, text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Evaluate a rule with rdflib (no store) or Oxigraph; the rows as plain dicts, ready to pickle."""
+    if store is None:  # the reference engines throughout: pySHACL and rdflib's SPARQL
+        result = graph.query(prepared)
+    else:
+        from pia_kg.store import query as query_store
+
+        result = query_store(store, text)
+    variables = [str(var) for var in (result.vars or [])]
+    rows: list[dict[str, Any]] = [row.asdict() for row in result] if variables else []  # type: ignore[union-attr]
+    return variables, rows
 
 
 def _local_name(iri: URIRef) -> str:
