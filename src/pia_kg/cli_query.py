@@ -56,6 +56,14 @@ LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
     help="Write the result to this file (atomically) instead of stdout.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["rdflib", "oxigraph"]),
+    default="rdflib",
+    show_default=True,
+    help="rdflib (the reference, whose answers queries/expected/ records) or the embedded Oxigraph store "
+    "(much faster on large graphs; reports xsd:nonNegativeInteger offsets as xsd:integer).",
+)
+@click.option(
     "--update-expected",
     is_flag=True,
     help="Rewrite queries/expected/ for NAME (default: every saved question) from the current data.",
@@ -70,6 +78,7 @@ def query(
     labels: bool,
     lang: str,
     output: Path | None,
+    engine: str,
     update_expected: bool,
 ) -> None:
     """Answer a saved question (or any SPARQL query) from the graph
@@ -99,7 +108,8 @@ def query(
     saved = _chosen_query(project, name, query_text)
     given = _parse_params(params)
     saved.parsed  # noqa: B018 - parse errors are reported before the graph is loaded
-    _answer(saved, given, load_for_queries(project), fmt=fmt, labels=labels, lang=lang, output=output)
+    kg = load_for_queries(project)
+    _answer(saved, given, kg, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
 
 
 def _chosen_query(project: Project, name: str | None, query_text: str | None) -> SavedQuery:
@@ -137,13 +147,14 @@ def _answer(
     labels: bool,
     lang: str,
     output: Path | None,
+    engine: str = "rdflib",
 ) -> None:
     from pia_kg.expected import write_atomic
     from pia_kg.formats import serialize_result
     from pia_kg.labels import add_labels
     from pia_kg.queries import GraphResult, SelectResult, run_query
 
-    result = run_query(kg, saved, params=given)
+    result = run_query(kg, saved, params=given, engine=engine)
     if labels and isinstance(result, SelectResult):
         result = add_labels(result, kg.union("ontology", "data"), lang=lang)
     elif labels:

@@ -348,12 +348,15 @@ def run_query(
     *,
     params: Mapping[str, str | Identifier] | None = None,
     use_examples: bool = False,
+    engine: str = "rdflib",
 ) -> QueryResult:
     """Run a saved query (or SPARQL text) with typed parameters; the result type follows the query form.
 
     `source` is a loaded project (queried over ontology + data) or any rdflib Graph or Dataset. String
     parameter values are parsed as `pia-kg query -p` does; rdflib terms are type-checked and used as given.
     With `use_examples`, a required parameter that is not given takes the header's `# example:` value.
+    `engine="oxigraph"` evaluates a loaded project on the embedded Oxigraph store (store.py): the same
+    answers, except that Oxigraph reports integer subtypes (our offsets) as xsd:integer.
     """
     from pia_kg.limits import run_limited
     from pia_kg.params import bind_params
@@ -361,8 +364,37 @@ def run_query(
     saved = query_from_text(query) if isinstance(query, str) else query
     prepared = saved.parsed
     bindings = bind_params(saved, params or {}, use_examples=use_examples)
+    if engine == "oxigraph" and isinstance(source, KnowledgeGraph):
+        from pia_kg.store import store_for
+
+        return run_limited(_evaluate_oxigraph, store_for(source), saved, bindings)
+    if engine not in ("rdflib", "oxigraph"):
+        raise QueryError(f"unknown engine {engine!r}", hint="Use rdflib or oxigraph.")
     graph = query_dataset(source) if isinstance(source, KnowledgeGraph) else source
     return run_limited(_evaluate, graph, saved, prepared, bindings)
+
+
+def _evaluate_oxigraph(store: Any, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
+    """Evaluate on a pyoxigraph Store (through store.query and its checks), typed as _evaluate does."""
+    from pia_kg.limits import check_rows, configured
+    from pia_kg.store import query as query_store
+
+    limits = configured()
+    result = query_store(store, saved.text, bindings=bindings)
+    if result.type == "ASK":
+        return AskResult(value=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        built = bind_prefixes(Graph(bind_namespaces="none"))
+        for triple in result.graph or ():
+            built.add(triple)
+        if limits is not None:
+            check_rows(len(built), limits)
+        return GraphResult(graph=built, form=saved.form)
+    rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
+    if limits is not None:
+        check_rows(len(rows), limits)
+    variables = tuple(str(variable) for variable in result.vars or ())
+    return SelectResult(variables=variables, rows=rows, is_ordered=saved.is_ordered)
 
 
 def _evaluate(graph: Graph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]) -> QueryResult:
