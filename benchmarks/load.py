@@ -40,7 +40,7 @@ CHEAP = {
 }
 EXPENSIVE = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-    "SELECT (COUNT(*) AS ?n) WHERE { ?s (<urn:x:a>|!<urn:x:a>)* ?o . ?o ?p ?q }",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s (<urn:x:a>|!<urn:x:a>)* ?o . ?a ?b ?c }",
 ]
 MALFORMED = ["SELECT ?s WHERE { ?s ?p ", "SELEKT * { }", "SELECT * WHERE { ?s <not an iri> ?o }"]
 # kind -> weight; cheap queries dominate, expensive ones are rare (each holds a worker for --timeout).
