@@ -376,11 +376,26 @@ def run_query(
 
 def _evaluate_oxigraph(store: Any, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
     """Evaluate on a pyoxigraph Store (through store.query and its checks), typed as _evaluate does."""
-    from pia_kg.limits import check_rows, configured
     from pia_kg.store import query as query_store
 
+    return _typed(query_store(store, saved.text, bindings=bindings), saved)
+
+
+def _evaluate(graph: Graph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]) -> QueryResult:
+    """Evaluate in this process with rdflib."""
+    with warnings.catch_warnings():
+        # rdflib's union-graph evaluation calls its own deprecated Dataset.default_context once per pattern
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _typed(graph.query(prepared, initBindings=bindings), saved)
+
+
+def _typed(result: Any, saved: SavedQuery) -> QueryResult:
+    """Type an rdflib Result by query form; with limits configured (limits.py), stop past `max_rows`."""
+    from itertools import islice
+
+    from pia_kg.limits import check_rows, configured
+
     limits = configured()
-    result = query_store(store, saved.text, bindings=bindings)
     if result.type == "ASK":
         return AskResult(value=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -390,38 +405,11 @@ def _evaluate_oxigraph(store: Any, saved: SavedQuery, bindings: dict[str, Any]) 
         if limits is not None:
             check_rows(len(built), limits)
         return GraphResult(graph=built, form=saved.form)
-    rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
+    variables = tuple(str(variable) for variable in result.vars or ())
+    stop = None if limits is None else limits.max_rows + 1
+    rows = tuple(tuple(row) for row in islice(result, stop))
     if limits is not None:
         check_rows(len(rows), limits)
-    variables = tuple(str(variable) for variable in result.vars or ())
-    return SelectResult(variables=variables, rows=rows, is_ordered=saved.is_ordered)
-
-
-def _evaluate(graph: Graph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]) -> QueryResult:
-    """Evaluate in this process; with limits configured (limits.py), stop reading rows past `max_rows`."""
-    from itertools import islice
-
-    from pia_kg.limits import check_rows, configured
-
-    limits = configured()
-    with warnings.catch_warnings():
-        # rdflib's union-graph evaluation calls its own deprecated Dataset.default_context once per pattern
-        warnings.simplefilter("ignore", DeprecationWarning)
-        result = graph.query(prepared, initBindings=bindings)
-        if result.type == "ASK":
-            return AskResult(value=bool(result.askAnswer))
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            built = bind_prefixes(Graph(bind_namespaces="none"))
-            for triple in result.graph or ():
-                built.add(triple)
-            if limits is not None:
-                check_rows(len(built), limits)
-            return GraphResult(graph=built, form=saved.form)
-        variables = tuple(str(variable) for variable in result.vars or ())
-        stop = None if limits is None else limits.max_rows + 1
-        rows = tuple(tuple(row) for row in islice(result, stop))  # type: ignore[arg-type]
-        if limits is not None:
-            check_rows(len(rows), limits)
     return SelectResult(variables=variables, rows=rows, is_ordered=saved.is_ordered)
 
 
