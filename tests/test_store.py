@@ -118,6 +118,14 @@ def test_a_projected_parameter_stays_in_the_projection() -> None:
     assert bound == 'SELECT ("fr" AS ?lang) ?x WHERE { ?x ?p "fr" } ORDER BY ("fr")'
 
 
+def test_bound_of_a_given_parameter_becomes_true_as_with_rdflib_init_bindings() -> None:
+    text = "SELECT ?s WHERE { ?s ?p ?o FILTER (!bound(?person) || ?s = ?person) FILTER (BOUND ( ?other )) }"
+    bound = substitute(text, {"person": URIRef("https://example.org/p")})
+    assert bound == (
+        "SELECT ?s WHERE { ?s ?p ?o FILTER (!true || ?s = <https://example.org/p>) FILTER (BOUND ( ?other )) }"
+    )
+
+
 def test_skolem_iris_count_as_blank_nodes_in_rewritten_queries() -> None:
     text = "SELECT ?o WHERE { ?s ?p ?o FILTER (isBlank(?o)) }"
     rewritten = treat_as_blank(text, "https://example.org/genid/")

@@ -2,9 +2,9 @@
 
 The functions below run inside the worker processes of `pia_kg.workers` (parse, check, evaluate and serialise
 all happen there, under the time limit), except `check_graph_names` and `service_description`, which the
-server calls directly. The engine is rdflib, through `queries.run_query`, the very code `pia-kg query` runs,
-so the endpoint gives the same answers; pyoxigraph 0.5 would be faster but reads derived integer types such
-as `xsd:nonNegativeInteger` (our text offsets) back as `xsd:integer`.
+server calls directly. Queries go through `queries.run_query`, the very code `pia-kg query` runs, so the
+endpoint gives the same answers: on the embedded Oxigraph store with each answer checked to be rdflib's
+(parity.py), and on rdflib for a dataset restricted by `default-graph-uri` / `named-graph-uri`.
 
 - SPARQL 1.1 Protocol section 2.1: `default-graph-uri` / `named-graph-uri` set the RDF dataset; only the
   project's own graph names (`urn:pia-kg:file:...`) are accepted. Without them, the default graph is the union
@@ -25,7 +25,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from pia_kg.conneg import choose
 from pia_kg.errors import QueryError
 from pia_kg.formats import RdfFormat, ResultFormat, serialize_result
-from pia_kg.loading import GRAPH_PREFIX
+from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, SourceIndex
 from pia_kg.namespaces import RDF, bind_prefixes
 from pia_kg.queries import GraphResult, QueryResult, SavedQuery, SelectResult, query_from_text, run_query
 
@@ -95,7 +95,8 @@ def answer_query(dataset: Dataset, request: QueryRequest) -> Answer:
     chosen = choose(offers, request.accept)
     if chosen is None:
         return not_acceptable(offers, what=f"{form} results")
-    source = restricted_dataset(dataset, request.default_graphs, request.named_graphs)
+    restricted = restricted_dataset(dataset, request.default_graphs, request.named_graphs)
+    source = knowledge_graph(dataset) if restricted is dataset else restricted
     try:
         result = run_query(source, saved)
     except QueryError as err:
@@ -218,9 +219,36 @@ def run_saved(
     """
     saved = query_from_text(text, name=name, relpath=relpath)
     try:
-        return run_query(dataset, saved, params=params, use_examples=True)
+        return run_query(knowledge_graph(dataset), saved, params=params, use_examples=True)
     except QueryError as err:
         return f"{err.message} {err.hint or ''}".strip()
+
+
+def knowledge_graph(dataset: Dataset) -> KnowledgeGraph:
+    """The worker's dataset as a KnowledgeGraph (graphs under ontology/ are ontology, the others data), so
+    that run_query answers on its Oxigraph store; made once per dataset."""
+    cached = _KNOWLEDGE_GRAPHS.get(id(dataset))
+    if cached is not None and cached[0] is dataset:
+        return cached[1]
+    names = sorted(
+        context.identifier
+        for context in dataset.contexts()
+        if isinstance(context.identifier, URIRef) and str(context.identifier).startswith(GRAPH_PREFIX)
+    )
+    ontology = tuple(name for name in names if str(name)[len(GRAPH_PREFIX) :].startswith("ontology/"))
+    kg = KnowledgeGraph(
+        dataset=dataset,
+        ontology_ids=ontology,
+        shapes_ids=(),
+        data_ids=tuple(name for name in names if name not in ontology),
+        index=SourceIndex(),
+    )
+    _KNOWLEDGE_GRAPHS.clear()
+    _KNOWLEDGE_GRAPHS[id(dataset)] = (dataset, kg)
+    return kg
+
+
+_KNOWLEDGE_GRAPHS: dict[int, tuple[Dataset, KnowledgeGraph]] = {}
 
 
 def load_dataset(nquads: bytes) -> Dataset:

@@ -30,11 +30,14 @@ from pia_kg.namespaces import PREFIXES, bind_prefixes
 if TYPE_CHECKING:
     import pyoxigraph
 
+    from pia_kg.parity import LiteralIndex
+
 DATA_KINDS: tuple[Kind, ...] = ("ontology", "data")
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _XSD_STRING = str(XSD.string)
 _SERVICE_HINT = "Saved questions run on the local graph only; remove the SERVICE clause."
 _CACHE: dict[int, tuple[weakref.ref[KnowledgeGraph], tuple[Kind, ...], pyoxigraph.Store]] = {}
+_INDEXES: dict[int, tuple[weakref.ref[KnowledgeGraph], tuple[Kind, ...], LiteralIndex]] = {}
 
 
 def build_store(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
@@ -61,6 +64,25 @@ def store_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyox
     key = id(kg)
     _CACHE[key] = (weakref.ref(kg, lambda _ref: _CACHE.pop(key, None)), chosen, store)
     return store
+
+
+def literal_index_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> LiteralIndex:
+    """The literals of `kg` that its store rewrites (parity.LiteralIndex), found once per KnowledgeGraph."""
+    from pia_kg.parity import LiteralIndex
+
+    chosen = tuple(kinds)
+    cached = _INDEXES.get(id(kg))
+    if cached is not None and cached[0]() is kg and cached[1] == chosen:
+        return cached[2]
+    index = LiteralIndex.of(
+        term
+        for identifier in kg.graph_ids(*chosen)
+        for term in kg.dataset.graph(identifier).objects()
+        if isinstance(term, Literal)
+    )
+    key = id(kg)
+    _INDEXES[key] = (weakref.ref(kg, lambda _ref: _INDEXES.pop(key, None)), chosen, index)
+    return index
 
 
 def load_store(files: Iterable[tuple[Path, str]]) -> pyoxigraph.Store:
@@ -193,6 +215,11 @@ def substitute(text: str, bindings: Mapping[str, Node]) -> str:
             parens += 1 if token == "(" else -1
         elif kind == "var" and token[1:] in syntax:
             name, term = token[1:], syntax[token[1:]]
+            before, after = _BOUND_OPEN.search(text, position, match.start()), _CLOSE.match(text, match.end())
+            if before is not None and after is not None:  # BOUND(?x) of a given parameter is true
+                out.append(text[position : before.start()] + "true")
+                position = after.end()
+                continue
             if text[: match.start()].rstrip().upper().endswith("AS"):
                 raise QueryError(
                     f"the query assigns ?{name} itself, so it cannot be given as a parameter",
@@ -254,6 +281,8 @@ def _term_syntax(term: Node) -> str:
     raise QueryError(f"cannot bind {term!r} as a parameter", hint="Give an IRI or a literal.")
 
 
+_BOUND_OPEN = re.compile(r"(?<![\w:])BOUND\s*\(\s*\Z", re.IGNORECASE)
+_CLOSE = re.compile(r"\s*\)")
 _IRI_FORBIDDEN = set('<>"{}|^`\\')
 _TOKEN = re.compile(
     r'(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
