@@ -92,3 +92,64 @@ def test_data_paths_replace_the_data_folder(tiny_project: Project, tmp_path: Pat
     assert len(kg.data_ids) == 1
     assert (PERSON.bob, None, None) in kg.union("data")
     assert (PERSON.ada, None, None) not in kg.union("data")
+
+
+def _turtle_files() -> list[Path]:
+    from .conftest import REPO_ROOT
+
+    found = [
+        *REPO_ROOT.glob("ontology/**/*.ttl"),
+        *REPO_ROOT.glob("data/*.ttl"),
+        *REPO_ROOT.glob("tests/**/*.ttl"),
+    ]
+    return sorted(found)
+
+
+ODD_TURTLE = (
+    TURTLE_PREFIXES
+    + """
+@prefix ex: <http://example.org/> .
+ex:a ex:p 1.50, 012, +1, -0, .5, 1e3, true, "1"^^xsd:boolean, "012"^^xsd:nonNegativeInteger, "caf\\u00e9",
+  \"\"\"long
+text\"\"\", 'single', ( 1 2 ), [ ex:q "b" ], "abc"^^xsd:integer, "2025-13"^^xsd:gYearMonth, " 12 "^^xsd:integer .
+"""
+)
+RDFLIB_ONLY = {
+    "an upper-case language tag": 'ex:a ex:p "x"@EN-gb .',
+    "an explicit xsd:string": 'ex:a ex:p "x"^^xsd:string .',
+    "a relative IRI": "ex:a ex:p <relative> .",
+}
+
+
+@pytest.mark.parametrize("path", _turtle_files(), ids=lambda path: path.name)
+def test_the_fast_parser_gives_rdflibs_graph_for_every_turtle_file_of_the_repository(path: Path) -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from pia_kg.loading import _parse_with_oxigraph
+
+    text = path.read_text(encoding="utf-8")
+    fast = _parse_with_oxigraph(text, relpath=path.name)
+    reference = Graph().parse(data=text, format="turtle", publicID=graph_id(path.name))
+    assert fast is not None, "pyoxigraph refused a file rdflib reads"
+    assert isomorphic(fast, reference)
+
+
+def test_the_fast_parser_keeps_lexical_forms_and_ill_typed_literals_as_rdflib_does() -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from pia_kg.loading import _parse_with_oxigraph
+
+    fast = _parse_with_oxigraph(ODD_TURTLE, relpath="data/odd.ttl")
+    reference = Graph().parse(data=ODD_TURTLE, format="turtle")
+    assert fast is not None and len(fast) == len(reference) == 20
+    assert isomorphic(fast, reference)
+
+
+@pytest.mark.parametrize("case", RDFLIB_ONLY, ids=list(RDFLIB_ONLY))
+def test_text_the_two_parsers_read_differently_is_left_to_rdflib(case: str) -> None:
+    from pia_kg.loading import _parse_with_oxigraph
+
+    text = TURTLE_PREFIXES + "@prefix ex: <http://example.org/> .\n" + RDFLIB_ONLY[case]
+    assert _parse_with_oxigraph(text, relpath="data/x.ttl") is None
