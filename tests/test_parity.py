@@ -15,7 +15,7 @@ from rdflib.namespace import XSD
 
 from pia_kg.loading import KnowledgeGraph, SourceIndex
 from pia_kg.parity import LiteralIndex, query_origins, restore
-from pia_kg.queries import GraphResult, SelectResult, run_query
+from pia_kg.queries import AskResult, GraphResult, SelectResult, run_query
 from pia_kg.store import literal_index_for, store_for
 from pia_kg.store import query as query_store
 
@@ -61,6 +61,8 @@ def terms(result: Any) -> Any:
             type(term).__name__,
         )
 
+    if isinstance(result, AskResult):
+        return result.value
     if isinstance(result, SelectResult):
         return result.variables, Counter(tuple(exact(term) for term in row) for row in result.rows)
     assert isinstance(result, GraphResult)
@@ -69,7 +71,7 @@ def terms(result: Any) -> Any:
 
 def oxigraph_answer_used(kg: KnowledgeGraph, text: str, bindings: dict[str, Any] | None = None) -> bool:
     answer = query_store(store_for(kg), text, bindings=bindings)
-    return restore(answer, text, lambda: literal_index_for(kg), bindings=bindings) is not None
+    return restore(answer, text, literal_index_for(kg), bindings=bindings) is not None
 
 
 def same_on_both(kg: KnowledgeGraph, text: str, **params: Any) -> Any:
@@ -130,6 +132,22 @@ QUERIES = {
         f"WHERE {{ ?x <{EX}start> ?s OPTIONAL {{ ?x <{EX}end> ?e FILTER (?e > 20) }} }} ORDER BY ?x",
         True,
     ),
+    "the datatype of an offset is left to rdflib": (
+        f"SELECT ?x WHERE {{ ?x <{EX}start> ?s FILTER (DATATYPE(?s) = xsd:nonNegativeInteger) }} ORDER BY ?x",
+        False,
+    ),
+    "the datatype of a sum of offsets is left to rdflib": (
+        f"SELECT (STR(DATATYPE(SUM(?s))) AS ?type) WHERE {{ ?x <{EX}start> ?s }}",
+        False,
+    ),
+    "an ask that sees an offset's lexical form is left to rdflib": (
+        'ASK { ?x ?p ?s FILTER (sameTerm(?s, "12"^^xsd:nonNegativeInteger)) }',
+        False,
+    ),
+    "the datatype of other literals is answered by oxigraph": (
+        f"SELECT ?x (DATATYPE(?m) AS ?type) (STR(?x) AS ?iri) WHERE {{ ?x <{EX}month> ?m }}",
+        True,
+    ),
     "arithmetic on offsets is left to rdflib": (
         f"SELECT ?x ?twice WHERE {{ ?x <{EX}start> ?s BIND (?s * 2 AS ?twice) }} ORDER BY ?x",
         False,
@@ -168,7 +186,10 @@ def test_a_number_written_both_ways_in_the_graph_is_answered_by_rdflib(mixed: Kn
     text = "SELECT ?x ?o WHERE { ?x ?p ?o FILTER (isNumeric(?o)) } ORDER BY ?x ?o"
     same_on_both(mixed, text)
     assert not oxigraph_answer_used(mixed, text)
-    assert oxigraph_answer_used(mixed, "SELECT ?o WHERE { ?x <http://example.org/start> ?o FILTER (?o > 7) }")
+    # the store holds the two as one term, so even a query that never shows them could count them differently
+    counting = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?x ?p ?o FILTER (isNumeric(?o)) }"
+    same_on_both(mixed, counting)
+    assert not oxigraph_answer_used(mixed, counting)
 
 
 def test_a_literal_parameter_keeps_its_datatype_in_the_projection(kg: KnowledgeGraph) -> None:
@@ -186,7 +207,8 @@ def test_origins_are_read_from_the_algebra_not_from_the_text() -> None:
 
 
 def test_an_empty_index_is_built_from_a_graph_without_typed_literals() -> None:
-    assert LiteralIndex.of([Literal("plain"), Literal("mot", lang="fr")]).rewritten == {}
+    label = URIRef(f"{EX}label")
+    assert LiteralIndex.of([(label, Literal("plain")), (label, Literal("mot", lang="fr"))]).rewritten == {}
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,15 @@ each answer is checked here before it is used:
   a triple pattern (the graph's literal as written), from COUNT (xsd:integer on both engines), from a
   constant of the query (VALUES, BIND, a CONSTRUCT template or a bound parameter), or from an expression;
 - a literal in the answer that Oxigraph may have rewritten is put back when exactly one original is
-  possible. When several are (the same number written both ways in the graph), or the value was computed by
-  an expression other than COUNT (rdflib's arithmetic types differ from SPARQL's: `?x * 2` gives xsd:decimal
-  there), the answer is refused (`None`) and the caller evaluates the query with rdflib instead.
+  possible (COUNT stays xsd:integer, a constant keeps the type written in the query).
+
+The answer is refused (`None`), and the caller evaluates the query with rdflib instead, when it cannot be
+proven the same: the graph holds one number written two ways (the store keeps them as one term, so joins,
+DISTINCT and counts may differ anywhere); a rewritten literal can reach a function that sees how a literal
+is written (DATATYPE, sameTerm, STR and the string functions, GROUP_CONCAT), found by following the
+predicates of the triple patterns through BIND, expressions and aggregates; or an answer literal was computed
+by an expression other than COUNT (rdflib's arithmetic types differ from SPARQL's: `?x * 2` is xsd:decimal
+there).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rdflib import Literal, Variable
+from rdflib import Literal, URIRef, Variable
 from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
@@ -32,26 +38,22 @@ from rdflib.term import Node
 _XSD = str(XSD)
 _NUMERIC = {
     str(XSD[name])
-    for name in [
-        "integer",
-        "decimal",
-        "float",
-        "double",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-        "positiveInteger",
-    ]
+    for name in (
+        *("integer", "decimal", "float", "double", "nonPositiveInteger", "negativeInteger", "long", "int"),
+        *("short", "byte", "nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort"),
+        *("unsignedByte", "positiveInteger"),
+    )
 }
 _PASS_THROUGH = ("Aggregate_Sample", "Aggregate_Min", "Aggregate_Max")
+# functions whose answer depends on a literal's datatype or lexical form, not only on its value
+_SENSITIVE = {
+    f"Builtin_{name}"
+    for name in (
+        *("DATATYPE", "sameTerm", "STR", "STRLEN", "SUBSTR", "UCASE", "LCASE", "STRSTARTS", "STRENDS"),
+        *("CONTAINS", "STRBEFORE", "STRAFTER", "ENCODE_FOR_URI", "CONCAT", "REPLACE", "REGEX", "MD5"),
+        *("SHA1", "SHA256", "SHA384", "SHA512", "STRDT", "STRLANG", "LANGMATCHES"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -59,23 +61,39 @@ class LiteralIndex:
     """The graph's literals that Oxigraph rewrites: each rewritten form with the originals it may stand for.
 
     `rewritten[form]` holds every literal of the graph that Oxigraph gives back as `form`, plus `form` itself
-    when the graph also holds it as written.
+    when the graph also holds it as written; `predicates` are those whose objects include such literals.
     """
 
     rewritten: Mapping[Literal, frozenset[Literal]]
+    predicates: frozenset[Node] = frozenset()
+
+    @property
+    def merges(self) -> bool:
+        """Whether the store holds two literals of the graph as one (the same number written two ways):
+        joins, DISTINCT and grouping may then differ from rdflib's anywhere, so no answer is trusted."""
+        return any(len(originals) > 1 for originals in self.rewritten.values())
 
     @classmethod
-    def of(cls, literals: Iterable[Literal]) -> LiteralIndex:
-        distinct = {literal for literal in literals if _may_be_rewritten(literal)}
-        forms = oxigraph_forms(distinct)
+    def of(cls, objects: Iterable[tuple[Node, Node]]) -> LiteralIndex:
+        """From the (predicate, object) pairs of the graph."""
+        by_literal: dict[Literal, set[Node]] = defaultdict(set)
+        for predicate, term in objects:
+            if _may_be_rewritten(term):
+                assert isinstance(term, Literal)
+                by_literal[term].add(predicate)
+        forms = oxigraph_forms(by_literal)
         rewritten: dict[Literal, set[Literal]] = defaultdict(set)
+        predicates: set[Node] = set()
         for original, form in forms.items():
             if not _same(original, form):
                 rewritten[form].add(original)
+                predicates |= by_literal[original]
         for form, originals in rewritten.items():
-            if any(_same(form, literal) for literal in distinct):
+            if any(_same(form, literal) for literal in by_literal):
                 originals.add(form)
-        return cls({form: frozenset(originals) for form, originals in rewritten.items()})
+        return cls(
+            {form: frozenset(originals) for form, originals in rewritten.items()}, frozenset(predicates)
+        )
 
 
 def _may_be_rewritten(literal: Node) -> bool:
@@ -129,9 +147,18 @@ class QueryOrigins:
 
     variables: Mapping[str, Origins]
     template: tuple[tuple[Node, Node, Node], ...] | None
+    # the predicates whose objects reach a function that sees a literal's datatype or lexical form (DATATYPE,
+    # sameTerm, STR, string functions, GROUP_CONCAT); None: any predicate may
+    sensitive_predicates: frozenset[Node] | None = frozenset()
 
     def of(self, name: str) -> Origins:
         return self.variables.get(name, Origins())
+
+    def sees_rewritten(self, index: LiteralIndex) -> bool:
+        """Whether a rewritten literal may reach a function whose answer depends on how it is written."""
+        if not index.rewritten:
+            return False
+        return self.sensitive_predicates is None or bool(self.sensitive_predicates & index.predicates)
 
 
 @lru_cache(maxsize=256)
@@ -145,13 +172,25 @@ def query_origins(text: str) -> QueryOrigins:
     kinds: dict[str, set[str]] = defaultdict(set)
     constants: dict[str, set[Literal]] = defaultdict(set)
     links: dict[str, set[str]] = defaultdict(set)
+    objects_of: dict[str, set[Node | None]] = defaultdict(set)  # None: a variable predicate or a path
+    flows: dict[str, set[str]] = defaultdict(set)  # variable -> the variables its value is computed from
+    sensitive: set[str] = set()
     for node in _nodes(algebra):
         name = getattr(node, "name", None)
+        if name in _SENSITIVE or name == "Aggregate_GroupConcat":
+            sensitive |= _variables_in(node)
+        if name == "Extend":
+            flows[str(node["var"])] |= _variables_in(node["expr"])
+        elif name == "AggregateJoin":
+            for aggregate in node["A"]:
+                flows[str(aggregate["res"])] |= _variables_in(aggregate["vars"])
         if name == "BGP":
             for triple in node["triples"]:
                 for term in triple:
                     if isinstance(term, Variable):
                         kinds[str(term)].add("data")
+                if isinstance(triple[2], Variable):
+                    objects_of[str(triple[2])].add(triple[1] if isinstance(triple[1], URIRef) else None)
         elif name == "Graph" and isinstance(node.get("term"), Variable):
             kinds[str(node["term"])].add("data")
         elif name == "Extend":
@@ -173,7 +212,42 @@ def query_origins(text: str) -> QueryOrigins:
     return QueryOrigins(
         variables={name: _resolve(name, kinds, constants, links) for name in {*kinds, *constants, *links}},
         template=tuple(template) if template is not None else None,
+        sensitive_predicates=_predicates_reaching(sensitive, objects_of, flows),
     )
+
+
+def _variables_in(expression: Any) -> set[str]:
+    """The names of every variable inside an expression of rdflib's algebra."""
+    found: set[str] = set()
+    stack = [expression]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Variable):
+            found.add(str(current))
+        elif isinstance(current, dict):
+            stack.extend(value for key, value in current.items() if key != "_vars")
+        elif isinstance(current, list | tuple | set | frozenset):
+            stack.extend(current)
+    return found
+
+
+def _predicates_reaching(
+    sensitive: set[str], objects_of: dict[str, set[Node | None]], flows: dict[str, set[str]]
+) -> frozenset[Node] | None:
+    """The predicates whose objects can flow into the sensitive variables (through BIND, SELECT expressions
+    and aggregates), None for any."""
+    predicates: set[Node] = set()
+    pending, seen = list(sensitive), set(sensitive)
+    while pending:
+        current = pending.pop()
+        for predicate in objects_of.get(current, set()):
+            if predicate is None:
+                return None
+            predicates.add(predicate)
+        for source in flows.get(current, set()) - seen:
+            seen.add(source)
+            pending.append(source)
+    return frozenset(predicates)
 
 
 def _extend(
@@ -246,23 +320,23 @@ def _nodes(algebra: Any) -> Iterable[Any]:
 
 
 def restore(
-    result: Result, text: str, index_of: Any, *, bindings: Mapping[str, Node] | None = None
+    result: Result, text: str, index: LiteralIndex, *, bindings: Mapping[str, Node] | None = None
 ) -> Result | None:
-    """`result` (from Oxigraph) with rdflib's literals put back, or None when rdflib might answer otherwise.
-
-    `index_of` is called (without arguments) for the LiteralIndex of the graph, only when the answer holds a
-    literal that Oxigraph may have rewritten, so answers without such literals cost nothing more.
-    """
+    """`result` (from Oxigraph) with rdflib's literals put back; None where rdflib might answer otherwise."""
+    if index.merges:
+        return None
+    origins = query_origins(text)
+    if origins.sees_rewritten(index):
+        return None
     if result.type == "ASK":
         return result
-    origins = query_origins(text)
     bound = {
         name: Origins(constants=frozenset({term})) if isinstance(term, Literal) else Origins(data=True)
         for name, term in (bindings or {}).items()
     }
     if result.type == "SELECT":
-        return _restore_rows(result, origins, bound, index_of)
-    return _restore_graph(result, origins, bound, index_of)
+        return _restore_rows(result, origins, bound, index)
+    return _restore_graph(result, origins, bound, index)
 
 
 class _Refused(Exception):
@@ -270,12 +344,11 @@ class _Refused(Exception):
 
 
 def _restore_rows(
-    result: Result, origins: QueryOrigins, bound: Mapping[str, Origins], index_of: Any
+    result: Result, origins: QueryOrigins, bound: Mapping[str, Origins], index: LiteralIndex
 ) -> Result | None:
     rows = list(result.bindings)
     if not any(_may_be_rewritten(term) for row in rows for term in row.values()):
         return result
-    index = index_of()
     try:
         restored: list[Mapping[Variable, Any]] = [
             {
@@ -293,12 +366,11 @@ def _restore_rows(
 
 
 def _restore_graph(
-    result: Result, origins: QueryOrigins, bound: Mapping[str, Origins], index_of: Any
+    result: Result, origins: QueryOrigins, bound: Mapping[str, Origins], index: LiteralIndex
 ) -> Result | None:
     graph = result.graph
     if graph is None or not any(_may_be_rewritten(o) for o in graph.objects()):
         return result
-    index = index_of()
     try:
         for s, p, o in list(graph):
             if not _may_be_rewritten(o):

@@ -370,9 +370,10 @@ def run_query(
     prepared = saved.parsed
     bindings = bind_params(saved, params or {}, use_examples=use_examples)
     if engine == "oxigraph" and isinstance(source, KnowledgeGraph):
-        from pia_kg.store import store_for
+        from pia_kg.store import literal_index_for, store_for
 
-        store_for(source)  # built here, so that a time-limited child inherits it
+        store_for(source)  # built here, so that a time-limited child inherits them
+        literal_index_for(source)
         return run_limited(_evaluate_oxigraph, source, saved, prepared, bindings)
     graph = query_dataset(source) if isinstance(source, KnowledgeGraph) else source
     return run_limited(_evaluate, graph, saved, prepared, bindings)
@@ -387,7 +388,7 @@ def _evaluate_oxigraph(
     from pia_kg.store import query as query_store
 
     answer = query_store(store_for(kg), saved.text, bindings=bindings)
-    restored = restore(answer, saved.text, lambda: literal_index_for(kg), bindings=bindings)
+    restored = restore(answer, saved.text, literal_index_for(kg), bindings=bindings)
     if restored is None:
         return _evaluate(query_dataset(kg), saved, prepared, bindings)
     return _typed(restored, saved)

@@ -75,9 +75,9 @@ def literal_index_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS)
     if cached is not None and cached[0]() is kg and cached[1] == chosen:
         return cached[2]
     index = LiteralIndex.of(
-        term
+        (predicate, term)
         for identifier in kg.graph_ids(*chosen)
-        for term in kg.dataset.graph(identifier).objects()
+        for predicate, term in kg.dataset.graph(identifier).predicate_objects()
         if isinstance(term, Literal)
     )
     key = id(kg)
