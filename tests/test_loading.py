@@ -111,7 +111,8 @@ ODD_TURTLE = (
 @prefix ex: <http://example.org/> .
 ex:a ex:p 1.50, 012, +1, -0, .5, 1e3, true, "1"^^xsd:boolean, "012"^^xsd:nonNegativeInteger, "caf\\u00e9",
   \"\"\"long
-text\"\"\", 'single', ( 1 2 ), [ ex:q "b" ], "abc"^^xsd:integer, "2025-13"^^xsd:gYearMonth, " 12 "^^xsd:integer .
+text\"\"\", 'single', ( 1 2 ), [ ex:q "b" ], "abc"^^xsd:integer, "2025-13"^^xsd:gYearMonth,
+  " 12 "^^xsd:integer .
 """
 )
 RDFLIB_ONLY = {

@@ -70,6 +70,20 @@ def sources_option(function: Any) -> Any:
     )(function)
 
 
+def auth_options(function: Any) -> Any:
+    """`--auth USER:PASSWORD` and `--auth-type basic|digest`, shared by the commands that talk to a store."""
+    function = click.option(
+        "--auth-type",
+        type=click.Choice(["basic", "digest"]),
+        default="basic",
+        show_default=True,
+        help="HTTP authentication scheme (Virtuoso's /sparql-graph-crud-auth wants digest).",
+    )(function)
+    return click.option(
+        "--auth", metavar="USER:PASSWORD", default=None, help="Credentials, sent if the store asks."
+    )(function)
+
+
 @click.group(cls=PiaGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="pia-kg")
 @click.option(
@@ -156,6 +170,7 @@ def cli(
     help="SHACL engine: pyshacl-turbo (same report, much faster) or pySHACL (the reference).",
 )
 @click.option("--endpoint", metavar="URL", default=None, help="Validate the graph held by this SPARQL store.")
+@auth_options
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
 def validate(
@@ -165,6 +180,8 @@ def validate(
     fail_on: str,
     engine: str,
     endpoint: str | None,
+    auth: str | None,
+    auth_type: str,
     paths: tuple[Path, ...],
 ) -> None:
     """Check the data against the shapes, the rule queries and the cited source texts
@@ -186,12 +203,11 @@ def validate(
 
     project = settings.open_project(sources_dir)
     if endpoint is not None:
-        from pia_kg.triplestore import Endpoint, fetch_knowledge_graph
+        from pia_kg.triplestore import Endpoint, fetch_knowledge_graph, parse_auth
 
         if paths:
             raise BadInput("--endpoint validates the store's graph: give no PATH with it")
-
-        kg = fetch_knowledge_graph(Endpoint(endpoint))
+        kg = fetch_knowledge_graph(Endpoint(endpoint, auth=parse_auth(auth), auth_type=auth_type))
     else:
         kg = load(project, data_paths=list(paths) if paths else None)
     report = validate_graph(

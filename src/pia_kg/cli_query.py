@@ -6,19 +6,26 @@ rdflib and the query modules are imported inside the commands so that `pia-kg --
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from pia_kg.cli import EXIT_OK, BadInput, Settings, cli
+from pia_kg.cli import EXIT_OK, BadInput, Settings, auth_options, cli
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rdflib import Graph
+    from rdflib.term import Node
+
     from pia_kg.formats import RdfFormat, ResultFormat
     from pia_kg.loading import KnowledgeGraph
     from pia_kg.project import Project
-    from pia_kg.queries import QueryResult, SavedQuery
+    from pia_kg.queries import QueryResult, SavedQuery, SelectResult
+    from pia_kg.triplestore import Endpoint
 
 FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld", "ntriples")
 LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
@@ -68,6 +75,13 @@ LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
     is_flag=True,
     help="Rewrite queries/expected/ for NAME (default: every saved question) from the current data.",
 )
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Ask this SPARQL store (filled by `pia-kg load --endpoint`) instead of the local files.",
+)
+@auth_options
 @click.pass_obj
 def query(
     settings: Settings,
@@ -80,14 +94,19 @@ def query(
     output: Path | None,
     engine: str,
     update_expected: bool,
+    endpoint: str | None,
+    auth: str | None,
+    auth_type: str,
 ) -> None:
     """Answer a saved question (or any SPARQL query) from the graph
 
     NAME is a saved query (`pia-kg queries` lists them) or a .rq file; --text takes SPARQL directly, with the
     project prefixes predeclared. Parameters are bound as RDF terms, never pasted into the query. The graph is
     the ontology plus the data (one named graph per file); SERVICE, FROM and updates are refused. Rule
-    queries (`# expect: empty`) are run by `pia-kg validate`. Exits 0 (also when nothing matches), 2 on bad
-    input (unknown query or parameter, a value of the wrong type, unparsable SPARQL).
+    queries (`# expect: empty`) are run by `pia-kg validate`. With --endpoint a store answers, over the
+    graphs `pia-kg load` put there, and --labels come from the store too. Exits 0 (also when nothing
+    matches), 2 on bad input (unknown query or parameter, a value of the wrong type, unparsable SPARQL) or
+    when the store cannot be reached or refuses the query.
 
     \b
     Example:
@@ -95,11 +114,14 @@ def query(
         pia-kg query statements-by-person -p person=person:martin-tisne --labels --lang fr
         pia-kg query organisation-subgraph -p organisation=organisation:current-ai -f jsonld -o sub.jsonld
         pia-kg query --text 'SELECT ?s WHERE { ?s a pia:Statement } ORDER BY ?s' -f csv
+        pia-kg query partnership-members --endpoint http://127.0.0.1:7878/query -f json
         pia-kg query --update-expected
     """
     from pia_kg.queries import load_for_queries
 
     project = settings.open_project()
+    if endpoint is not None:
+        _refuse_beside_endpoint(update_expected=update_expected)
     if update_expected:
         if query_text is not None:
             raise BadInput("--update-expected works on saved queries, not on --text", hint=LIST_HINT)
@@ -108,6 +130,10 @@ def query(
     saved = _chosen_query(project, name, query_text)
     given = _parse_params(params)
     saved.parsed  # noqa: B018 - parse errors are reported before the graph is loaded
+    if endpoint is not None:
+        store = _endpoint(endpoint, auth=auth, auth_type=auth_type)
+        _answer_from_store(saved, given, store, fmt=fmt, labels=labels, lang=lang, output=output)
+        return
     kg = load_for_queries(project)
     _answer(saved, given, kg, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
 
@@ -149,16 +175,33 @@ def _answer(
     output: Path | None,
     engine: str = "oxigraph",
 ) -> None:
-    from pia_kg.expected import write_atomic
-    from pia_kg.formats import serialize_result
-    from pia_kg.labels import add_labels
-    from pia_kg.queries import GraphResult, SelectResult, run_query
+    from pia_kg.queries import run_query
 
     result = run_query(kg, saved, params=given, engine=engine)
-    if labels and isinstance(result, SelectResult):
-        result = add_labels(result, kg.union("ontology", "data"), lang=lang)
-    elif labels:
+    if labels:
+        result = _labelled(result, saved, lang=lang, label_graph=lambda _table: kg.union("ontology", "data"))
+    _write_result(result, fmt=fmt, output=output)
+
+
+def _labelled(
+    result: QueryResult, saved: SavedQuery, *, lang: str, label_graph: Callable[[SelectResult], Graph]
+) -> QueryResult:
+    """`--labels`: a label column beside each IRI column of a SELECT result, from `label_graph(result)`."""
+    from pia_kg.labels import add_labels
+    from pia_kg.queries import SelectResult
+
+    if not isinstance(result, SelectResult):
         click.echo(f"Note: --labels applies to SELECT results; {saved.name} is {result.form}.", err=True)
+        return result
+    return add_labels(result, label_graph(result), lang=lang)
+
+
+def _write_result(result: QueryResult, *, fmt: str | None, output: Path | None) -> None:
+    """Serialise to -o (atomically) or stdout, and count rows or triples on stderr."""
+    from pia_kg.expected import write_atomic
+    from pia_kg.formats import serialize_result
+    from pia_kg.queries import GraphResult, SelectResult
+
     text = serialize_result(result, _output_format(fmt, result, output))
     if output is not None:
         write_atomic(output, text)
@@ -185,6 +228,104 @@ def _output_format(fmt: str | None, result: QueryResult, output: Path | None) ->
     if by_suffix is not None:
         return by_suffix
     return ResultFormat.TABLE if output is None and sys.stdout.isatty() else ResultFormat.TSV
+
+
+# ---------------------------------------------------------------- --endpoint: the store answers
+
+
+_LABEL_BATCH = 1000  # IRIs per label query: one query for any ordinary result
+_WRITABLE_IRI = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')  # what an IRIREF can hold (SPARQL 1.1 section 19.8)
+_DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+def _refuse_beside_endpoint(*, update_expected: bool) -> None:
+    """--engine and --update-expected are about local runs: with --endpoint they are mistakes."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source("engine")
+    if source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+        raise BadInput(
+            "--engine and --endpoint do not go together: the store is the engine",
+            hint="Drop --engine to ask the store, or drop --endpoint to run locally.",
+        )
+    if update_expected:
+        raise BadInput(
+            "--update-expected records the local answers: it takes no --endpoint",
+            hint="Run `pia-kg query --update-expected` without --endpoint.",
+        )
+
+
+def _endpoint(url: str, *, auth: str | None, auth_type: str) -> Endpoint:
+    from pia_kg.triplestore import Endpoint, EndpointError, parse_auth, remote_graph_ids
+
+    store = Endpoint(url, auth=parse_auth(auth), auth_type=auth_type)
+    if not remote_graph_ids(store):  # else the store's own default graph would answer
+        raise EndpointError(
+            f"{url}: no pia-kg graph found", hint="Push the graph first with `pia-kg load --endpoint URL`."
+        )
+    return store
+
+
+def _answer_from_store(
+    saved: SavedQuery,
+    given: dict[str, str],
+    store: Endpoint,
+    *,
+    fmt: str | None,
+    labels: bool,
+    lang: str,
+    output: Path | None,
+) -> None:
+    """As _answer, but the store evaluates: same binding, same limits (--timeout, --max-rows), same output."""
+    from pia_kg.limits import run_limited
+    from pia_kg.params import bind_params
+
+    bindings = bind_params(saved, given)
+    result = run_limited(_ask_store, store, saved, bindings)
+    if labels:
+        result = _labelled(result, saved, lang=lang, label_graph=lambda table: _store_labels(store, table))
+    _write_result(result, fmt=fmt, output=output)
+
+
+def _ask_store(store: Endpoint, saved: SavedQuery, bindings: dict[str, Node]) -> QueryResult:
+    from pia_kg.queries import _typed
+    from pia_kg.triplestore import remote_query
+
+    return _typed(remote_query(store, _with_prefixes(saved.text), bindings=bindings), saved)
+
+
+def _with_prefixes(text: str) -> str:
+    """The query with the project prefixes it uses but does not declare: locally they are predeclared."""
+    from pia_kg.namespaces import PREFIXES
+
+    declared = {match.group(1) or "" for match in _DECLARED_PREFIX.finditer(text)}
+    missing = [prefix for prefix in PREFIXES if prefix not in declared]
+    return "".join(f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n" for prefix in missing) + text
+
+
+def _store_labels(store: Endpoint, table: SelectResult) -> Graph:
+    """The label triples (labels.LABEL_PREDICATES) of the result's IRIs, asked of the store with VALUES.
+
+    labels.add_labels then picks from them exactly as it does from the local graph.
+    """
+    from rdflib import Graph, URIRef
+
+    from pia_kg.labels import LABEL_PREDICATES
+    from pia_kg.triplestore import remote_query
+
+    terms = {term for row in table.rows for term in row if isinstance(term, URIRef)}
+    iris = sorted((iri for iri in terms if _WRITABLE_IRI.fullmatch(iri)), key=str)
+    found = Graph(bind_namespaces="none")
+    predicates = " ".join(predicate.n3() for predicate in LABEL_PREDICATES)
+    for start in range(0, len(iris), _LABEL_BATCH):
+        values = " ".join(iri.n3() for iri in iris[start : start + _LABEL_BATCH])
+        text = (
+            f"CONSTRUCT {{ ?iri ?predicate ?label }} WHERE {{ VALUES ?iri {{ {values} }} "
+            f"VALUES ?predicate {{ {predicates} }} ?iri ?predicate ?label FILTER (isLiteral(?label)) }}"
+        )
+        for triple in remote_query(store, text).graph or ():
+            found.add(triple)
+    return found
 
 
 def _update_expected(project: Project, name: str | None) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pia_kg.cli import Settings, cli, sources_option
+from pia_kg.cli import Settings, auth_options, cli, sources_option
 
 
 @cli.command()
@@ -18,14 +18,7 @@ from pia_kg.cli import Settings, cli, sources_option
     help="Graph Store endpoint for writes [default: /store beside an Oxigraph /query, "
     "/sparql-graph-crud(-auth) beside a Virtuoso /sparql].",
 )
-@click.option("--auth", metavar="USER:PASSWORD", default=None, help="Credentials for writes.")
-@click.option(
-    "--auth-type",
-    type=click.Choice(["basic", "digest"]),
-    default="basic",
-    show_default=True,
-    help="HTTP authentication scheme (Virtuoso's /sparql-graph-crud-auth wants digest).",
-)
+@auth_options
 @click.option("-q", "--quiet", is_flag=True, help="Print no progress.")
 @sources_option
 @click.pass_obj

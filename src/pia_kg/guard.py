@@ -305,12 +305,14 @@ def _named_paths_resolver() -> Any:
         ctx = click.get_current_context(silent=True)
         if ctx is None or ctx.parent is None:
             return policy
-        if cache.get("ctx") is not ctx:
-            if ctx.params.get("endpoint"):
-                cache.update(ctx=ctx, policy=None)
-            else:
-                cache.update(ctx=ctx, policy=policy.with_named(_paths_in(ctx.params.values())))
-        refined: Policy | None = cache["policy"]
+        if cache.get("ctx") is ctx:
+            cached: Policy | None = cache["policy"]
+            return cached
+        refined = None if ctx.params.get("endpoint") else policy.with_named(_paths_in(ctx.params.values()))
+        # while click is still reading the options (it may import a module, which opens a file), the policy
+        # is not final: kept only once every parameter has its value, so a later --endpoint still counts
+        if len(ctx.params) >= len(ctx.command.params):
+            cache.update(ctx=ctx, policy=refined)
         return refined
 
     return resolve

@@ -216,8 +216,10 @@ def substitute(text: str, bindings: Mapping[str, Node]) -> str:
         elif kind == "var" and token[1:] in syntax:
             name, term = token[1:], syntax[token[1:]]
             before, after = _BOUND_OPEN.search(text, position, match.start()), _CLOSE.match(text, match.end())
-            if before is not None and after is not None:  # BOUND(?x) of a given parameter is true
-                out.append(text[position : before.start()] + "true")
+            if before is not None and after is not None:
+                # BOUND(?x) of a given parameter is true; written sameTerm(T, T), as `true` there leads
+                # Virtuoso 7.2 to type an IRI compared with `=` in the same filter as a literal
+                out.append(text[position : before.start()] + f"sameTerm({term}, {term})")
                 position = after.end()
                 continue
             if text[: match.start()].rstrip().upper().endswith("AS"):
