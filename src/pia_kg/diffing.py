@@ -4,7 +4,7 @@ Each side is a git revision (files read with `git show REV:path`, nothing is che
 ontology/ and data/, or the working tree. The graphs of each kind (ontology, shapes, data) are compared per
 IRI subject: added and removed resources, and for the others the values added and removed per predicate. A
 blank-node value (evidence, selectors, sh:or alternatives) is compared by the canonical form of everything it
-holds (rdflib.compare.to_canonical_graph), so re-ordering or re-labelling blank nodes is not a change.
+holds (RDFC-1.0 labels, canon.py), so re-ordering or re-labelling blank nodes is not a change.
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ def _closure(graph: Graph, node: BNode) -> Graph:
 
 def _value_key(graph: Graph, value: Node) -> str:
     if isinstance(value, BNode):
-        from rdflib.compare import to_canonical_graph
+        from pia_kg.canon import canonical_labels
 
-        canonical = to_canonical_graph(_closure(graph, value))
+        canonical = canonical_labels(_closure(graph, value))
         return "[] " + " ".join(sorted(f"{p.n3()} {o.n3()}" for _, p, o in canonical))
     return value.n3()
 

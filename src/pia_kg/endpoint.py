@@ -135,12 +135,11 @@ def serialize_answer(result: QueryResult, media_type: str) -> Answer:
 def graph_answer(graph: Graph, media_type: str) -> Answer:
     """A graph in Turtle, N-Triples, JSON-LD or RDF/XML, with stable bytes."""
     if media_type == RDF_XML:
-        from rdflib.compare import to_canonical_graph
-
+        from pia_kg.canon import canonical_graph
         from pia_kg.export import rdf_xml
 
         try:
-            body = rdf_xml(to_canonical_graph(graph))
+            body = rdf_xml(canonical_graph(graph))
         except ValueError as err:
             return Answer.error(406, f"this graph cannot be written as RDF/XML: {err}", "Ask for Turtle.")
         return Answer(200, RDF_XML, body)

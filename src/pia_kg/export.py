@@ -1,7 +1,8 @@
 """Deterministic serialisation of the whole graph: same input, same bytes (STYLE.md B4, issue 4).
 
-Blank nodes get canonical labels first (rdflib.compare, per named graph, then prefixed with a hash of the
-graph name so that two files never share a label). Then each format is written in a stable order:
+Blank nodes get canonical labels first (RDFC-1.0 per named graph, see canon.py, then renamed from a hash of
+the graph name and that label, so that two files never share a label). Then each format is written in a
+stable order:
 
 - N-Triples and N-Quads: rdflib's lines, sorted;
 - Turtle and TriG: rdflib's `longturtle` writer, which sorts subjects, predicates and objects (TriG is one
@@ -25,9 +26,9 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
+from pia_kg.canon import canonical_labels
 from pia_kg.errors import DataError
 from pia_kg.jsonld import JsonObject, compact_graph, dump_json
 from pia_kg.loading import Kind, KnowledgeGraph
@@ -75,7 +76,7 @@ def canonical_dataset(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = ("ontology"
 
 def canonical_triples(graph: Graph, *, salt: str = "") -> list[tuple[Node, Node, Node]]:
     """The triples of `graph` with blank nodes renamed from their canonical hash (and `salt`)."""
-    canonical = to_canonical_graph(graph)
+    canonical = canonical_labels(graph)
     renamed: dict[BNode, BNode] = {}
 
     def rename(term: Node) -> Node:

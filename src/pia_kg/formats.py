@@ -285,10 +285,10 @@ def _table_cell(term: Node | None) -> str:
 
 def serialize_graph(graph: Graph, fmt: RdfFormat) -> str:
     """Turtle, N-Triples or JSON-LD; the same graph always gives the same bytes."""
-    from rdflib.compare import to_canonical_graph
+    from pia_kg.canon import canonical_labels
 
     canonical = bind_prefixes(Graph(bind_namespaces="none"))
-    for triple in to_canonical_graph(graph):
+    for triple in canonical_labels(graph):
         canonical.add(triple)
     if fmt is RdfFormat.NTRIPLES:
         lines = canonical.serialize(format="nt").splitlines()

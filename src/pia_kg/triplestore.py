@@ -97,9 +97,9 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
 
 def skolemise(graph: Graph, identifier: URIRef) -> Graph:
     """The graph with each blank node replaced by a genid IRI that is stable for the same file content."""
-    from rdflib.compare import to_canonical_graph
+    from pia_kg.canon import canonical_labels
 
-    canonical = to_canonical_graph(graph) if any(isinstance(t, BNode) for t in _terms(graph)) else graph
+    canonical = canonical_labels(graph) if any(isinstance(t, BNode) for t in _terms(graph)) else graph
     out = Graph(bind_namespaces="none")
 
     def mint(term: Node) -> Node:
