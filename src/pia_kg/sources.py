@@ -153,8 +153,12 @@ def check_citations(graph: Graph, sources_dir: Path) -> list[CitationIssue]:
     issues: list[CitationIssue] = []
     texts: dict[Node, str] = {}
     evidence = list(_read_evidence(graph))
+    facts_citing: dict[Node, set[Node]] = {}
+    for item in evidence:
+        if item.source is not None:
+            facts_citing.setdefault(item.source, set()).add(item.fact)
     for document in sorted(set(graph.subjects(PIA.sourceFileName, None)), key=str):
-        cited_by = len({item.fact for item in evidence if item.source == document})
+        cited_by = len(facts_citing.get(document, set()))
         file_name = _first_str(graph, document, PIA.sourceFileName) or ""
         try:
             source = load_source_text(
@@ -303,8 +307,11 @@ def _check_statements(
     graph: Graph, evidence: list[_Evidence], texts: dict[Node, str]
 ) -> Iterator[CitationIssue]:
     statements = {s for cls in statement_classes(graph) for s in graph.subjects(RDF.type, cls)}
+    by_fact: dict[Node, list[_Evidence]] = {}
+    for item in evidence:
+        by_fact.setdefault(item.fact, []).append(item)
     for statement in sorted(statements, key=str):
-        pieces = _statement_pieces([item for item in evidence if item.fact == statement], texts)
+        pieces = _statement_pieces(by_fact.get(statement, []), texts)
         if pieces is None:
             continue
         expected = SEPARATOR.join(piece for _, piece in sorted(pieces))
