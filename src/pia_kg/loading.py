@@ -54,18 +54,30 @@ def load_file(path: Path, *, root: Path) -> Graph:
     return parse_file_text(read_text(path, relpath=relpath), path=path, relpath=relpath)
 
 
-def parse_file_text(text: str, *, path: Path, relpath: str) -> Graph:
-    """Parse a file's text by its extension: Turtle, or N-Triples, JSON-LD, RDF/XML (read offline)."""
+def parse_file_text(text: str, *, path: Path, relpath: str, into: Graph | None = None) -> Graph:
+    """Parse a file's text by its extension: Turtle, or N-Triples, JSON-LD, RDF/XML (read offline).
+
+    The triples go into `into` (an empty graph, say a Dataset's named graph) when given, else a new Graph;
+    that graph is returned.
+    """
     from pia_kg.guard import format_for, parse_other
 
     fmt = format_for(path, relpath=relpath)
     if fmt == "turtle":
-        return parse_turtle(text, relpath=relpath)
+        return parse_turtle(text, relpath=relpath, into=into)
     _silence_rdflib_literal_warnings()
-    return parse_other(text, relpath=relpath, fmt=fmt, public_id=graph_id(relpath))
+    return _copied(parse_other(text, relpath=relpath, fmt=fmt, public_id=graph_id(relpath)), into)
 
 
-def parse_turtle(text: str, *, relpath: str) -> Graph:
+def _copied(graph: Graph, into: Graph | None) -> Graph:
+    if into is None:
+        return graph
+    for triple in graph:
+        into.add(triple)
+    return into
+
+
+def parse_turtle(text: str, *, relpath: str, into: Graph | None = None) -> Graph:
     """Parse Turtle text that came from `relpath`; never fetches anything (no owl:imports).
 
     Deep nesting, invalid IRIs, NUL, lone surrogates and bad language tags are refused (guard.py).
@@ -74,7 +86,7 @@ def parse_turtle(text: str, *, relpath: str) -> Graph:
 
     _silence_rdflib_literal_warnings()
     check_text(text, relpath=relpath)
-    fast = _parse_with_oxigraph(text, relpath=relpath)
+    fast = _parse_with_oxigraph(text, relpath=relpath, into=into)
     if fast is not None:
         check_terms(fast, text, relpath=relpath)
         return fast
@@ -91,11 +103,11 @@ def parse_turtle(text: str, *, relpath: str) -> Graph:
         # the end of the file (IndexError), an unclosed string (AssertionError), `?x` (AttributeError)
         raise parse_error(err, text, relpath=relpath) from err
     check_terms(graph, text, relpath=relpath)
-    return graph
+    return _copied(graph, into)
 
 
-def _parse_with_oxigraph(text: str, *, relpath: str) -> Graph | None:
-    """Parse with pyoxigraph's Turtle parser (about 4x faster than rdflib's) into rdflib terms.
+def _parse_with_oxigraph(text: str, *, relpath: str, into: Graph | None = None) -> Graph | None:
+    """Parse with pyoxigraph's Turtle parser into rdflib terms, added to `into` (or a new Graph).
 
     The graph is the one rdflib's parser gives (tests/test_loading.py checks both on every file and fixture):
     the same terms, fresh blank nodes per file. Text pyoxigraph refuses gives None, and rdflib's parser then
@@ -117,19 +129,20 @@ def _parse_with_oxigraph(text: str, *, relpath: str) -> Graph | None:
             found = converted[value] = to_rdflib(value)
         return found
 
-    graph = Graph(bind_namespaces="none")
     try:
-        triples = ox.parse(
+        parsed = ox.parse(
             input=text,
             format=ox.RdfFormat.TURTLE,
             base_iri=None,  # a relative IRI is then an error, and rdflib's parser says so as it always has
             rename_blank_nodes=True,
             without_named_graphs=True,
         )
-        for triple in triples:
-            graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+        triples = [(term(triple.subject), term(triple.predicate), term(triple.object)) for triple in parsed]
     except SyntaxError:
-        return None
+        return None  # nothing was added: rdflib's parser reads the text again
+    graph = Graph(bind_namespaces="none") if into is None else into
+    for triple in triples:
+        graph.add(triple)
     return graph
 
 
@@ -301,10 +314,7 @@ def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> Knowl
         if identifier in loaded[kind]:
             continue
         text = read_text(path, relpath=relpath)
-        graph = parse_file_text(text, path=path, relpath=relpath)
-        named = dataset.graph(identifier)
-        for triple in graph:
-            named.add(triple)
+        graph = parse_file_text(text, path=path, relpath=relpath, into=dataset.graph(identifier))
         index.add_file(relpath, text, graph)
         loaded[kind].append(identifier)
     return KnowledgeGraph(
