@@ -108,9 +108,11 @@ def serialize(dataset: Dataset, fmt: str, *, context: JsonObject | None = None) 
         return _sorted_lines(dataset.serialize(format="nquads", encoding="utf-8"))
     if fmt == "trig":
         return _trig(dataset)
+    if fmt == "ntriples":  # line by line from each file's graph: no union copy of the whole graph
+        return _sorted_lines(
+            b"\n".join(context.serialize(format="nt", encoding="utf-8") for context in _named_graphs(dataset))
+        )
     graph = union_graph(dataset)
-    if fmt == "ntriples":
-        return _sorted_lines(graph.serialize(format="nt", encoding="utf-8"))
     if fmt == "turtle":
         return turtle(graph).encode("utf-8")
     if fmt == "rdfxml":
