@@ -29,19 +29,27 @@ def canonical_labels(triples: Iterable[Triple]) -> list[Triple]:
     from pia_kg.store import to_oxigraph
 
     originals: dict[Any, Node] = {}
+    converted: dict[Node, Any] = {}
 
     def convert(term: Node) -> Any:
-        converted = to_oxigraph(term)
-        if not isinstance(term, BNode):
-            originals[converted] = term
-        return converted
+        found = converted.get(term)
+        if found is None:
+            found = converted[term] = to_oxigraph(term)
+            if not isinstance(term, BNode):
+                originals[found] = term
+        return found
 
     dataset = ox.Dataset(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in triples)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
 
+    labels: dict[str, BNode] = {}
+
     def back(term: Any) -> Node:
         if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
+            label = labels.get(term.value)
+            if label is None:
+                label = labels[term.value] = BNode(term.value)
+            return label
         return originals[term]
 
     return [(back(quad.subject), back(quad.predicate), back(quad.object)) for quad in dataset]
