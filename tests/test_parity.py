@@ -14,7 +14,8 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
 from pia_kg.loading import KnowledgeGraph, SourceIndex
-from pia_kg.parity import LiteralIndex, query_origins, restore
+from pia_kg.origins import query_origins
+from pia_kg.parity import LiteralIndex, restore
 from pia_kg.queries import AskResult, GraphResult, SelectResult, run_query
 from pia_kg.store import literal_index_for, store_for
 from pia_kg.store import query as query_store

@@ -7,9 +7,10 @@ each answer is checked here before it is used:
 
 - the literals of the graph that Oxigraph would rewrite are found once per loaded graph, by putting them in a
   scratch store and reading them back (`LiteralIndex`): nothing is guessed about Oxigraph's rules;
-- the query's algebra (rdflib's, the reference parser) says where each answer variable gets its values: from
-  a triple pattern (the graph's literal as written), from COUNT (xsd:integer on both engines), from a
-  constant of the query (VALUES, BIND, a CONSTRUCT template or a bound parameter), or from an expression;
+- the query's algebra (rdflib's, the reference parser) says where each answer variable gets its values
+  (origins.py): from a triple pattern (the graph's literal as written), from COUNT (xsd:integer on both
+  engines), from a constant of the query (VALUES, BIND, a CONSTRUCT template or a bound parameter), or from an
+  expression;
 - a literal in the answer that Oxigraph may have rewritten is put back when exactly one original is
   possible (COUNT stays xsd:integer, a constant keeps the type written in the query).
 
@@ -30,10 +31,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rdflib import Literal, URIRef, Variable
+from rdflib import Literal, Variable
 from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
+
+from pia_kg.origins import Origins, QueryOrigins, query_origins
 
 _XSD = str(XSD)
 _NUMERIC = {
@@ -42,16 +45,6 @@ _NUMERIC = {
         *("integer", "decimal", "float", "double", "nonPositiveInteger", "negativeInteger", "long", "int"),
         *("short", "byte", "nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort"),
         *("unsignedByte", "positiveInteger"),
-    )
-}
-_PASS_THROUGH = ("Aggregate_Sample", "Aggregate_Min", "Aggregate_Max")
-# functions whose answer depends on a literal's datatype or lexical form, not only on its value
-_SENSITIVE = {
-    f"Builtin_{name}"
-    for name in (
-        *("DATATYPE", "sameTerm", "STR", "STRLEN", "SUBSTR", "UCASE", "LCASE", "STRSTARTS", "STRENDS"),
-        *("CONTAINS", "STRBEFORE", "STRAFTER", "ENCODE_FOR_URI", "CONCAT", "REPLACE", "REGEX", "MD5"),
-        *("SHA1", "SHA256", "SHA384", "SHA512", "STRDT", "STRLANG", "LANGMATCHES"),
     )
 }
 
@@ -131,194 +124,6 @@ def oxigraph_forms(literals: Iterable[Literal]) -> dict[Literal, Literal]:
     return forms
 
 
-@dataclass(frozen=True)
-class Origins:
-    """Where the values of one answer variable may come from."""
-
-    data: bool = False
-    count: bool = False
-    computed: bool = False
-    constants: frozenset[Literal] = frozenset()
-
-
-@dataclass(frozen=True)
-class QueryOrigins:
-    """The origins of every variable of a query, and the CONSTRUCT template if there is one."""
-
-    variables: Mapping[str, Origins]
-    template: tuple[tuple[Node, Node, Node], ...] | None
-    # the predicates whose objects reach a function that sees a literal's datatype or lexical form (DATATYPE,
-    # sameTerm, STR, string functions, GROUP_CONCAT); None: any predicate may
-    sensitive_predicates: frozenset[Node] | None = frozenset()
-
-    def of(self, name: str) -> Origins:
-        return self.variables.get(name, Origins())
-
-    def sees_rewritten(self, index: LiteralIndex) -> bool:
-        """Whether a rewritten literal may reach a function whose answer depends on how it is written."""
-        if not index.rewritten:
-            return False
-        return self.sensitive_predicates is None or bool(self.sensitive_predicates & index.predicates)
-
-
-@lru_cache(maxsize=256)
-def query_origins(text: str) -> QueryOrigins:
-    """Read the origins of each variable from rdflib's algebra of the query (cached by query text)."""
-    from rdflib.plugins.sparql import prepareQuery
-
-    from pia_kg.namespaces import PREFIXES
-
-    algebra = prepareQuery(text, initNs=PREFIXES).algebra
-    kinds: dict[str, set[str]] = defaultdict(set)
-    constants: dict[str, set[Literal]] = defaultdict(set)
-    links: dict[str, set[str]] = defaultdict(set)
-    objects_of: dict[str, set[Node | None]] = defaultdict(set)  # None: a variable predicate or a path
-    flows: dict[str, set[str]] = defaultdict(set)  # variable -> the variables its value is computed from
-    sensitive: set[str] = set()
-    for node in _nodes(algebra):
-        name = getattr(node, "name", None)
-        if name in _SENSITIVE or name == "Aggregate_GroupConcat":
-            sensitive |= _variables_in(node)
-        if name == "Extend":
-            flows[str(node["var"])] |= _variables_in(node["expr"])
-        elif name == "AggregateJoin":
-            for aggregate in node["A"]:
-                flows[str(aggregate["res"])] |= _variables_in(aggregate["vars"])
-        if name == "BGP":
-            for triple in node["triples"]:
-                for term in triple:
-                    if isinstance(term, Variable):
-                        kinds[str(term)].add("data")
-                if isinstance(triple[2], Variable):
-                    objects_of[str(triple[2])].add(triple[1] if isinstance(triple[1], URIRef) else None)
-        elif name == "Graph" and isinstance(node.get("term"), Variable):
-            kinds[str(node["term"])].add("data")
-        elif name == "Extend":
-            _extend(str(node["var"]), node["expr"], kinds, constants, links)
-        elif name == "AggregateJoin":
-            for aggregate in node["A"]:
-                result = str(aggregate["res"])
-                if aggregate.name == "Aggregate_Count":
-                    kinds[result].add("count")
-                elif aggregate.name in _PASS_THROUGH and isinstance(aggregate["vars"], Variable):
-                    links[result].add(str(aggregate["vars"]))
-                else:
-                    kinds[result].add("computed")
-        elif name == "values":
-            for row in node["res"]:
-                for variable, term in row.items():
-                    _constant(str(variable), term, kinds, constants)
-    template = algebra["template"] if algebra.name == "ConstructQuery" else None
-    return QueryOrigins(
-        variables={name: _resolve(name, kinds, constants, links) for name in {*kinds, *constants, *links}},
-        template=tuple(template) if template is not None else None,
-        sensitive_predicates=_predicates_reaching(sensitive, objects_of, flows),
-    )
-
-
-def _variables_in(expression: Any) -> set[str]:
-    """The names of every variable inside an expression of rdflib's algebra."""
-    found: set[str] = set()
-    stack = [expression]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Variable):
-            found.add(str(current))
-        elif isinstance(current, dict):
-            stack.extend(value for key, value in current.items() if key != "_vars")
-        elif isinstance(current, list | tuple | set | frozenset):
-            stack.extend(current)
-    return found
-
-
-def _predicates_reaching(
-    sensitive: set[str], objects_of: dict[str, set[Node | None]], flows: dict[str, set[str]]
-) -> frozenset[Node] | None:
-    """The predicates whose objects can flow into the sensitive variables (through BIND, SELECT expressions
-    and aggregates), None for any."""
-    predicates: set[Node] = set()
-    pending, seen = list(sensitive), set(sensitive)
-    while pending:
-        current = pending.pop()
-        for predicate in objects_of.get(current, set()):
-            if predicate is None:
-                return None
-            predicates.add(predicate)
-        for source in flows.get(current, set()) - seen:
-            seen.add(source)
-            pending.append(source)
-    return frozenset(predicates)
-
-
-def _extend(
-    variable: str,
-    expression: Any,
-    kinds: dict[str, set[str]],
-    constants: dict[str, set[Literal]],
-    links: dict[str, set[str]],
-) -> None:
-    """BIND, a SELECT expression or an aggregate's alias: a copy of a variable or constant passes its origin
-    on, and so do COALESCE and IF, whose value is one of their arguments, unchanged."""
-    name = getattr(expression, "name", None)
-    if isinstance(expression, Variable):
-        links[variable].add(str(expression))
-    elif isinstance(expression, Literal):
-        _constant(variable, expression, kinds, constants)
-    elif name == "Builtin_COALESCE":
-        for argument in expression["arg"]:
-            _extend(variable, argument, kinds, constants, links)
-    elif name == "Builtin_IF":
-        for argument in (expression["arg2"], expression["arg3"]):
-            _extend(variable, argument, kinds, constants, links)
-    else:
-        kinds[variable].add("computed")
-
-
-def _constant(
-    variable: str, term: Any, kinds: dict[str, set[str]], constants: dict[str, set[Literal]]
-) -> None:
-    if isinstance(term, Literal):
-        constants[variable].add(term)
-    else:
-        kinds[variable].add("data")  # an IRI: Oxigraph gives IRIs back as written
-
-
-def _resolve(
-    name: str, kinds: dict[str, set[str]], constants: dict[str, set[Literal]], links: dict[str, set[str]]
-) -> Origins:
-    seen, pending = {name}, [name]
-    found: set[str] = set()
-    literals: set[Literal] = set()
-    while pending:
-        current = pending.pop()
-        found |= kinds.get(current, set())
-        literals |= constants.get(current, set())
-        for linked in links.get(current, set()) - seen:
-            seen.add(linked)
-            pending.append(linked)
-    return Origins(
-        data="data" in found,
-        count="count" in found,
-        computed="computed" in found,
-        constants=frozenset(literals),
-    )
-
-
-def _nodes(algebra: Any) -> Iterable[Any]:
-    """Every dict-like node of an rdflib algebra tree."""
-    stack, seen = [algebra], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, dict):
-            yield current
-            stack.extend(current.values())
-        elif isinstance(current, list | tuple):
-            stack.extend(current)
-
-
 def restore(
     result: Result, text: str, index: LiteralIndex, *, bindings: Mapping[str, Node] | None = None
 ) -> Result | None:
@@ -326,8 +131,9 @@ def restore(
     if index.merges:
         return None
     origins = query_origins(text)
-    if origins.sees_rewritten(index):
-        return None
+    sensitive = origins.sensitive_predicates
+    if index.rewritten and (sensitive is None or sensitive & index.predicates):
+        return None  # a rewritten literal may reach a function that sees how it is written
     if result.type == "ASK":
         return result
     bound = {
@@ -401,12 +207,7 @@ def _template_origins(predicate: Node, origins: QueryOrigins, bound: Mapping[str
             found = bound.get(str(template_object)) or origins.of(str(template_object))
         else:
             continue
-        merged = Origins(
-            data=merged.data or found.data,
-            count=merged.count or found.count,
-            computed=merged.computed or found.computed,
-            constants=merged.constants | found.constants,
-        )
+        merged |= found
     return merged
 
 
