@@ -25,7 +25,8 @@ def test_two_parses_of_the_same_text_get_the_very_same_triples() -> None:
     first, second = canonical_labels(parsed()), canonical_labels(parsed())
     assert set(first) == set(second)
     assert {term for triple in first for term in triple if isinstance(term, BNode)} == {
-        BNode(f"c14n{number}") for number in range(4)  # two evidence nodes, two list nodes
+        BNode(f"c14n{number}")
+        for number in range(4)  # two evidence nodes, two list nodes
     }
 
 
@@ -43,3 +44,14 @@ def test_a_graph_without_blank_nodes_comes_back_unchanged() -> None:
     graph = Graph()
     graph.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), Literal("x")))
     assert set(canonical_labels(graph)) == set(graph)
+
+
+def test_a_plain_literal_and_the_same_text_typed_xsd_string_stay_two_terms() -> None:
+    text = f'@prefix ex: <http://example.org/> . ex:a ex:p [ ex:q "x", "x"^^<{XSD}string> ] .'
+    graph = Graph().parse(data=text, format="turtle")
+    canonical = canonical_graph(graph)
+    assert isomorphic(canonical, graph)
+    assert len(canonical) == 3
+    assert set(canonical_labels(graph)) == set(
+        canonical_labels(Graph().parse(data=graph.serialize(), format="turtle"))
+    )

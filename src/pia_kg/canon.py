@@ -23,11 +23,19 @@ Triple = tuple[Node, Node, Node]
 
 
 def canonical_labels(triples: Iterable[Triple]) -> list[Triple]:
-    """The triples with each blank node renamed `c14nN`, N from RDFC-1.0; other terms unchanged."""
+    """The triples with each blank node renamed `c14nN`, N from RDFC-1.0; other terms unchanged.
+
+    Only the triples that hold a blank node take part (RDFC-1.0 labels depend on nothing else). If two of
+    their terms are different in rdflib but one in pyoxigraph (a plain literal and the same text typed
+    xsd:string), pyoxigraph would merge them: rdflib's own canonical labels are used then.
+    """
     import pyoxigraph as ox
 
     from pia_kg.store import to_oxigraph
 
+    ordered = list(triples)
+    plain = [triple for triple in ordered if not any(isinstance(term, BNode) for term in triple)]
+    blank = [triple for triple in ordered if any(isinstance(term, BNode) for term in triple)]
     originals: dict[Any, Node] = {}
     converted: dict[Node, Any] = {}
 
@@ -35,13 +43,17 @@ def canonical_labels(triples: Iterable[Triple]) -> list[Triple]:
         found = converted.get(term)
         if found is None:
             found = converted[term] = to_oxigraph(term)
-            if not isinstance(term, BNode):
-                originals[found] = term
+            if not isinstance(term, BNode) and originals.setdefault(found, term) != term:
+                raise _Merged
         return found
 
-    dataset = ox.Dataset(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in triples)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    try:
+        dataset = ox.Dataset(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in blank)
+    except _Merged:
+        from rdflib.compare import to_canonical_graph
 
+        return plain + list(to_canonical_graph(_graph(blank)))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     labels: dict[str, BNode] = {}
 
     def back(term: Any) -> Node:
@@ -52,12 +64,20 @@ def canonical_labels(triples: Iterable[Triple]) -> list[Triple]:
             return label
         return originals[term]
 
-    return [(back(quad.subject), back(quad.predicate), back(quad.object)) for quad in dataset]
+    return plain + [(back(quad.subject), back(quad.predicate), back(quad.object)) for quad in dataset]
+
+
+class _Merged(Exception):
+    """Two rdflib terms are one pyoxigraph term."""
+
+
+def _graph(triples: Iterable[Triple]) -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for triple in triples:
+        graph.add(triple)
+    return graph
 
 
 def canonical_graph(graph: Graph) -> Graph:
     """A copy of `graph` with RDFC-1.0 blank-node labels (the namespace bindings are not copied)."""
-    canonical = Graph(bind_namespaces="none")
-    for triple in canonical_labels(graph):
-        canonical.add(triple)
-    return canonical
+    return _graph(canonical_labels(graph))
