@@ -193,6 +193,14 @@ def test_a_number_written_both_ways_in_the_graph_is_answered_by_rdflib(mixed: Kn
     assert not oxigraph_answer_used(mixed, counting)
 
 
+def test_a_graph_with_an_explicit_xsd_string_is_answered_by_rdflib() -> None:
+    typed = knowledge_graph(TURTLE + 'ex:doc ex:title "x"^^xsd:string .\n')
+    text = f"SELECT ?t WHERE {{ ?d <{EX}title> ?t }}"
+    result = same_on_both(typed, text)
+    assert isinstance(result, SelectResult) and result.rows[0][0] == Literal("x", datatype=XSD.string)
+    assert not oxigraph_answer_used(typed, text)
+
+
 def test_a_literal_parameter_keeps_its_datatype_in_the_projection(kg: KnowledgeGraph) -> None:
     text = "SELECT ?x ?n WHERE { ?x <http://example.org/label> ?l } ORDER BY ?x"
     result = same_on_both(kg, text, n=Literal("3", datatype=XSD.nonNegativeInteger))

@@ -59,18 +59,22 @@ class LiteralIndex:
 
     rewritten: Mapping[Literal, frozenset[Literal]]
     predicates: frozenset[Node] = frozenset()
+    typed_strings: bool = False  # the graph writes `"..."^^xsd:string`, which rdflib keeps apart from "..."
 
     @property
     def merges(self) -> bool:
-        """Whether the store holds two literals of the graph as one (the same number written two ways):
-        joins, DISTINCT and grouping may then differ from rdflib's anywhere, so no answer is trusted."""
-        return any(len(originals) > 1 for originals in self.rewritten.values())
+        """Whether the store may hold two literals of the graph as one (the same number written two ways, or
+        an explicit xsd:string, which Oxigraph gives back plain): joins, DISTINCT and grouping may then differ
+        from rdflib's anywhere, so no answer is trusted."""
+        return self.typed_strings or any(len(originals) > 1 for originals in self.rewritten.values())
 
     @classmethod
     def of(cls, objects: Iterable[tuple[Node, Node]]) -> LiteralIndex:
         """From the (predicate, object) pairs of the graph."""
         by_literal: dict[Literal, set[Node]] = defaultdict(set)
+        typed_strings = False
         for predicate, term in objects:
+            typed_strings = typed_strings or (isinstance(term, Literal) and term.datatype == XSD.string)
             if _may_be_rewritten(term):
                 assert isinstance(term, Literal)
                 by_literal[term].add(predicate)
@@ -85,7 +89,9 @@ class LiteralIndex:
             if any(_same(form, literal) for literal in by_literal):
                 originals.add(form)
         return cls(
-            {form: frozenset(originals) for form, originals in rewritten.items()}, frozenset(predicates)
+            {form: frozenset(originals) for form, originals in rewritten.items()},
+            frozenset(predicates),
+            typed_strings,
         )
 
 
