@@ -15,12 +15,12 @@ each answer is checked here before it is used:
   possible (COUNT stays xsd:integer, a constant keeps the type written in the query).
 
 The answer is refused (`None`), and the caller evaluates the query with rdflib instead, when it cannot be
-proven the same: the graph holds one number written two ways (the store keeps them as one term, so joins,
-DISTINCT and counts may differ anywhere); a rewritten literal can reach a function that sees how a literal
-is written (DATATYPE, sameTerm, STR and the string functions, GROUP_CONCAT), found by following the
-predicates of the triple patterns through BIND, expressions and aggregates; or an answer literal was computed
-by an expression other than COUNT (rdflib's arithmetic types differ from SPARQL's: `?x * 2` is xsd:decimal
-there).
+proven the same: the graph holds one number written two ways, or an explicit `^^xsd:string` (the store keeps
+them as one term, so joins, DISTINCT and counts may differ anywhere); a rewritten literal can reach a
+function that sees how a literal is written (DATATYPE, sameTerm, STR and the string functions, GROUP_CONCAT),
+found by following the predicates of the triple patterns through BIND, expressions and aggregates; or an
+answer literal was computed by an expression other than COUNT (rdflib's arithmetic types differ from
+SPARQL's: `?x * 2` is xsd:decimal there).
 """
 
 from __future__ import annotations
