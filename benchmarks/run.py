@@ -172,7 +172,7 @@ def validate_from_files(project: Any, shapes: Any) -> tuple[bool, Any]:
     from pyshacl_turbo.rdf import Input
 
     from pia_kg.loading import GRAPH_PREFIX
-    from pia_kg.shacl_engines import _as_graph
+    from pia_kg.shacl_engines import VALIDATE_OPTIONS, as_graph
 
     chunks = []
     for path in [*project.ontology_files(), *project.data_files()]:
@@ -186,15 +186,9 @@ def validate_from_files(project: Any, shapes: Any) -> tuple[bool, Any]:
     text = b"".join(chunks).decode("utf-8")
     del chunks
     conforms, results, _ = pyshacl_turbo.validate(
-        Input(text, "nt", None, {}),
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        do_owl_imports=False,
-        abort_on_first=False,
+        Input(text, "nt", None, {}), shacl_graph=shapes, **VALIDATE_OPTIONS
     )
-    return bool(conforms), _as_graph(results)
+    return bool(conforms), as_graph(results)
 
 
 def saved_questions(project: Any) -> list[tuple[str, str, dict[str, Any]]]:

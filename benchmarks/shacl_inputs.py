@@ -29,22 +29,13 @@ INPUTS = {
     "store": "pyoxigraph Store (`validate(store)`)",
     "files": "`Input` of N-Triples text written by pyoxigraph's parser",
 }
-OPTIONS = {
-    "inference": "none",
-    "advanced": True,
-    "allow_warnings": True,
-    "do_owl_imports": False,
-    "abort_on_first": False,
-}
-
-
 def measure(project_dir: Path, kind: str) -> dict[str, Any]:
     """Prepare the input of `kind`, validate it; seconds for each, peak RSS and the sorted result keys."""
     import pyshacl_turbo
     from run import shapes_graph, validate_from_files
 
     from pia_kg.project import Project
-    from pia_kg.shacl_engines import _as_graph, result_keys
+    from pia_kg.shacl_engines import VALIDATE_OPTIONS, as_graph, result_keys
 
     project = Project(project_dir)
     shapes = shapes_graph(project)
@@ -65,8 +56,8 @@ def measure(project_dir: Path, kind: str) -> dict[str, Any]:
     if kind == "files":  # parsing is inside; it is reported with the check
         _, results = validate_from_files(project, shapes)
     else:
-        _, results, _ = pyshacl_turbo.validate(data, shacl_graph=shapes, **OPTIONS)
-    keys = sorted(map(list, (vars(key).values() for key in result_keys(_as_graph(results), shapes))))
+        _, results, _ = pyshacl_turbo.validate(data, shacl_graph=shapes, **VALIDATE_OPTIONS)
+    keys = sorted(map(list, (vars(key).values() for key in result_keys(as_graph(results), shapes))))
     return {
         "prepare": prepared - start,
         "validate": time.perf_counter() - prepared,

@@ -256,14 +256,10 @@ def _refuse_beside_endpoint(*, update_expected: bool) -> None:
 
 
 def _endpoint(url: str, *, auth: str | None, auth_type: str) -> Endpoint:
-    from pia_kg.triplestore import Endpoint, EndpointError, parse_auth, remote_graph_ids
+    from pia_kg.triplestore import Endpoint, parse_auth
 
-    store = Endpoint(url, auth=parse_auth(auth), auth_type=auth_type)
-    if not remote_graph_ids(store):  # else the store's own default graph would answer
-        raise EndpointError(
-            f"{url}: no pia-kg graph found", hint="Push the graph first with `pia-kg load --endpoint URL`."
-        )
-    return store
+    # remote_query refuses a store that holds none of our graphs (its own default graph would answer)
+    return Endpoint(url, auth=parse_auth(auth), auth_type=auth_type)
 
 
 def _answer_from_store(

@@ -25,7 +25,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from pia_kg.conneg import choose
 from pia_kg.errors import QueryError
 from pia_kg.formats import RdfFormat, ResultFormat, serialize_result
-from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, SourceIndex
+from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, knowledge_graph_of
 from pia_kg.namespaces import RDF, bind_prefixes
 from pia_kg.queries import GraphResult, QueryResult, SavedQuery, SelectResult, query_from_text, run_query
 
@@ -224,24 +224,16 @@ def run_saved(
 
 
 def knowledge_graph(dataset: Dataset) -> KnowledgeGraph:
-    """The worker's dataset as a KnowledgeGraph (graphs under ontology/ are ontology, the others data), so
-    that run_query answers on its Oxigraph store; made once per dataset."""
+    """The worker's dataset as a KnowledgeGraph, so that run_query answers on its Oxigraph store."""
     cached = _KNOWLEDGE_GRAPHS.get(id(dataset))
     if cached is not None and cached[0] is dataset:
         return cached[1]
-    names = sorted(
+    names = [
         context.identifier
         for context in dataset.contexts()
         if isinstance(context.identifier, URIRef) and str(context.identifier).startswith(GRAPH_PREFIX)
-    )
-    ontology = tuple(name for name in names if str(name)[len(GRAPH_PREFIX) :].startswith("ontology/"))
-    kg = KnowledgeGraph(
-        dataset=dataset,
-        ontology_ids=ontology,
-        shapes_ids=(),
-        data_ids=tuple(name for name in names if name not in ontology),
-        index=SourceIndex(),
-    )
+    ]
+    kg = knowledge_graph_of(dataset, names)
     _KNOWLEDGE_GRAPHS.clear()
     _KNOWLEDGE_GRAPHS[id(dataset)] = (dataset, kg)
     return kg

@@ -326,6 +326,30 @@ def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> Knowl
     )
 
 
+def graph_kind(identifier: URIRef) -> Kind:
+    """The kind of a file's named graph, from its path: ontology/shapes*.ttl are shapes, the rest of
+    ontology/ ontology, anything else data."""
+    relpath = str(identifier)[len(GRAPH_PREFIX) :]
+    if relpath.startswith("ontology/"):
+        return "shapes" if relpath.rsplit("/", 1)[-1].startswith("shapes") else "ontology"
+    return "data"
+
+
+def knowledge_graph_of(dataset: Dataset, identifiers: Iterable[URIRef]) -> KnowledgeGraph:
+    """A KnowledgeGraph over named graphs of `dataset` that were not read from files here (a store's, a
+    server worker's): kinds from the graph names, no line index, so findings name the file but no line."""
+    by_kind: dict[Kind, list[URIRef]] = {kind: [] for kind in KINDS}
+    for identifier in sorted(identifiers, key=str):
+        by_kind[graph_kind(identifier)].append(identifier)
+    return KnowledgeGraph(
+        dataset=dataset,
+        ontology_ids=tuple(by_kind["ontology"]),
+        shapes_ids=tuple(by_kind["shapes"]),
+        data_ids=tuple(by_kind["data"]),
+        index=SourceIndex(),
+    )
+
+
 def _expand_paths(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:

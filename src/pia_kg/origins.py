@@ -10,7 +10,7 @@ the string functions, GROUP_CONCAT), followed through every expression and aggre
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -64,14 +64,13 @@ class QueryOrigins:
 @lru_cache(maxsize=256)
 def query_origins(text: str) -> QueryOrigins:
     """Read the origins of each variable from rdflib's algebra of the query (cached by query text)."""
-    from rdflib.plugins.sparql import prepareQuery
+    from pia_kg.store import algebra_nodes, parsed_algebra
 
-    from pia_kg.namespaces import PREFIXES
-
-    algebra = prepareQuery(text, initNs=PREFIXES).algebra
+    algebra = parsed_algebra(text)
     reading = _Reading()
-    for node in _nodes(algebra):
-        reading.read(node)
+    for node in algebra_nodes(algebra):
+        if isinstance(node, dict):
+            reading.read(node)
     template = algebra["template"] if algebra.name == "ConstructQuery" else None
     return QueryOrigins(
         variables={name: reading.resolve(name) for name in reading.names()},
@@ -200,18 +199,3 @@ def _variables_in(expression: Any) -> set[str]:
         elif isinstance(current, list | tuple | set | frozenset):
             stack.extend(current)
     return found
-
-
-def _nodes(algebra: Any) -> Iterable[Any]:
-    """Every dict-like node of an rdflib algebra tree."""
-    stack, seen = [algebra], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, dict):
-            yield current
-            stack.extend(current.values())
-        elif isinstance(current, list | tuple):
-            stack.extend(current)

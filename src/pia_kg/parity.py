@@ -75,7 +75,7 @@ class LiteralIndex:
         typed_strings = False
         for predicate, term in objects:
             typed_strings = typed_strings or (isinstance(term, Literal) and term.datatype == XSD.string)
-            if _may_be_rewritten(term):
+            if may_be_rewritten(term):
                 assert isinstance(term, Literal)
                 by_literal[term].add(predicate)
         forms = oxigraph_forms(by_literal)
@@ -95,7 +95,7 @@ class LiteralIndex:
         )
 
 
-def _may_be_rewritten(literal: Node) -> bool:
+def may_be_rewritten(literal: Node) -> bool:
     """Oxigraph normalises XSD datatypes only: plain, tagged and xsd:string literals stay as written."""
     return (
         isinstance(literal, Literal)
@@ -159,7 +159,7 @@ def _restore_rows(
     result: Result, origins: QueryOrigins, bound: Mapping[str, Origins], index: LiteralIndex
 ) -> Result | None:
     rows = list(result.bindings)
-    if not any(_may_be_rewritten(term) for row in rows for term in row.values()):
+    if not any(may_be_rewritten(term) for row in rows for term in row.values()):
         return result
     try:
         restored: list[Mapping[Variable, Any]] = [
@@ -181,11 +181,11 @@ def _restore_graph(
     result: Result, origins: QueryOrigins, bound: Mapping[str, Origins], index: LiteralIndex
 ) -> Result | None:
     graph = result.graph
-    if graph is None or not any(_may_be_rewritten(o) for o in graph.objects()):
+    if graph is None or not any(may_be_rewritten(o) for o in graph.objects()):
         return result
     try:
         for s, p, o in list(graph):
-            if not _may_be_rewritten(o):
+            if not may_be_rewritten(o):
                 continue
             original = _original(o, _template_origins(p, origins, bound), index)
             if original is not o:
@@ -219,7 +219,7 @@ def _template_origins(predicate: Node, origins: QueryOrigins, bound: Mapping[str
 
 def _original(term: Node, origins: Origins, index: LiteralIndex) -> Node:
     """The literal rdflib would give for `term`, or _Refused when that is not certain."""
-    if not _may_be_rewritten(term):
+    if not may_be_rewritten(term):
         return term
     assert isinstance(term, Literal)
     candidates: set[Literal] = set()

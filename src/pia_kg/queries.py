@@ -294,27 +294,20 @@ def check_query(query: Query, *, relpath: str = "<text>") -> None:
             f"{relpath}: FROM and FROM NAMED are not accepted: queries run over the loaded graph only",
             hint="Remove the dataset clause; GRAPH <urn:pia-kg:file:data/...> picks one file's triples.",
         )
-    if any(getattr(node, "name", None) == "ServiceGraphPattern" for node in _walk(query.algebra)):
+    from pia_kg.store import algebra_nodes
+
+    if any(getattr(node, "name", None) == "ServiceGraphPattern" for node in algebra_nodes(query.algebra)):
         raise QueryError(
             f"{relpath}: SERVICE is not accepted: pia-kg never queries other endpoints",
             hint="Remove the SERVICE block; load the other data into data/ if it belongs in the graph.",
         )
 
 
-def _walk(node: Any) -> Iterator[Any]:
-    """Every node of a parse tree or algebra expression (rdflib CompValues are dicts)."""
-    yield node
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            yield from _walk(value)
-
-
 def query_variables(query: Query) -> set[str]:
     """The names of every variable the query mentions."""
-    return {str(node) for node in _walk(query.algebra) if isinstance(node, Variable)}
+    from pia_kg.store import algebra_nodes
+
+    return {str(node) for node in algebra_nodes(query.algebra) if isinstance(node, Variable)}
 
 
 # ---------------------------------------------------------------- running

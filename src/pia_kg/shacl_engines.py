@@ -22,6 +22,14 @@ from pia_kg.namespaces import RDF, SH
 
 ENGINES = ("turbo", "pyshacl")
 DEFAULT_ENGINE = "turbo"
+# how both engines are run: no inference, warnings allowed, nothing fetched, every result reported
+VALIDATE_OPTIONS: dict[str, Any] = {
+    "inference": "none",
+    "advanced": True,
+    "allow_warnings": True,
+    "do_owl_imports": False,
+    "abort_on_first": False,
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -62,19 +70,11 @@ def run_shacl(data_graph: Graph, shapes: Graph, *, engine: str = DEFAULT_ENGINE)
         module = pyshacl_turbo
     else:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    conforms, results, _ = module.validate(
-        data_graph=data_graph,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        do_owl_imports=False,
-        abort_on_first=False,
-    )
-    return bool(conforms), _as_graph(results)
+    conforms, results, _ = module.validate(data_graph=data_graph, shacl_graph=shapes, **VALIDATE_OPTIONS)
+    return bool(conforms), as_graph(results)
 
 
-def _as_graph(results: Any) -> Graph:
+def as_graph(results: Any) -> Graph:
     if isinstance(results, Graph):
         return results
     graph = Graph(bind_namespaces="none")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,53 +37,72 @@ DATA_KINDS: tuple[Kind, ...] = ("ontology", "data")
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _XSD_STRING = str(XSD.string)
 _SERVICE_HINT = "Saved questions run on the local graph only; remove the SERVICE clause."
-_CACHE: dict[int, tuple[weakref.ref[KnowledgeGraph], tuple[Kind, ...], pyoxigraph.Store]] = {}
-_INDEXES: dict[int, tuple[weakref.ref[KnowledgeGraph], tuple[Kind, ...], LiteralIndex]] = {}
 
 
-def build_store(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
-    """An in-memory Store with one named graph per file of the given kinds (ontology and data by default)."""
+@dataclass
+class _Built:
+    """The store of one KnowledgeGraph, the typed literals met while filling it, and their index."""
+
+    owner: weakref.ref[KnowledgeGraph]
+    kinds: tuple[Kind, ...]
+    store: pyoxigraph.Store
+    typed: set[tuple[Node, Literal]]
+    index: LiteralIndex | None = None
+
+
+_CACHE: dict[int, _Built] = {}
+
+
+def build_store(
+    kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS, typed: set[tuple[Node, Literal]] | None = None
+) -> pyoxigraph.Store:
+    """An in-memory Store with one named graph per file of the given kinds (ontology and data by default).
+
+    With `typed`, the (predicate, literal) pairs of literals with a datatype, those a store may rewrite
+    (parity.LiteralIndex), are collected on the way.
+    """
     import pyoxigraph as ox
+
+    def quads(identifier: URIRef, graph_name: Any) -> Iterator[Any]:
+        for s, p, o in kg.dataset.graph(identifier):
+            if typed is not None and isinstance(o, Literal) and o.datatype is not None:
+                typed.add((p, o))
+            yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph_name)
 
     store = ox.Store()
     for identifier in kg.graph_ids(*kinds):
-        graph_name = ox.NamedNode(str(identifier))
-        store.extend(
-            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph_name)
-            for s, p, o in kg.dataset.graph(identifier)
-        )
+        store.extend(quads(identifier, ox.NamedNode(str(identifier))))
     return store
+
+
+def _built(kg: KnowledgeGraph, kinds: Iterable[Kind]) -> _Built:
+    chosen = tuple(kinds)
+    cached = _CACHE.get(id(kg))
+    if cached is not None and cached.owner() is kg and cached.kinds == chosen:
+        return cached
+    typed: set[tuple[Node, Literal]] = set()
+    key = id(kg)
+    store = build_store(kg, kinds=chosen, typed=typed)
+    built = _Built(weakref.ref(kg, lambda _ref: _CACHE.pop(key, None)), chosen, store, typed)
+    _CACHE[key] = built
+    return built
 
 
 def store_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
     """The store of `kg`, built once per KnowledgeGraph and kinds: repeated queries do not convert again."""
-    chosen = tuple(kinds)
-    cached = _CACHE.get(id(kg))
-    if cached is not None and cached[0]() is kg and cached[1] == chosen:
-        return cached[2]
-    store = build_store(kg, kinds=chosen)
-    key = id(kg)
-    _CACHE[key] = (weakref.ref(kg, lambda _ref: _CACHE.pop(key, None)), chosen, store)
-    return store
+    return _built(kg, kinds).store
 
 
 def literal_index_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> LiteralIndex:
-    """The literals of `kg` that its store rewrites (parity.LiteralIndex), found once per KnowledgeGraph."""
+    """The literals of `kg` that its store rewrites (parity.LiteralIndex), from the literals met while the
+    store was filled: no second pass over the graph."""
     from pia_kg.parity import LiteralIndex
 
-    chosen = tuple(kinds)
-    cached = _INDEXES.get(id(kg))
-    if cached is not None and cached[0]() is kg and cached[1] == chosen:
-        return cached[2]
-    index = LiteralIndex.of(
-        (predicate, term)
-        for identifier in kg.graph_ids(*chosen)
-        for predicate, term in kg.dataset.graph(identifier).predicate_objects()
-        if isinstance(term, Literal)
-    )
-    key = id(kg)
-    _INDEXES[key] = (weakref.ref(kg, lambda _ref: _INDEXES.pop(key, None)), chosen, index)
-    return index
+    built = _built(kg, kinds)
+    if built.index is None:
+        built.index = LiteralIndex.of(built.typed)
+        built.typed = set()
+    return built.index
 
 
 def load_store(files: Iterable[tuple[Path, str]]) -> pyoxigraph.Store:
@@ -295,27 +315,33 @@ _TOKEN = re.compile(
 
 
 @lru_cache(maxsize=256)
+def parsed_algebra(text: str) -> Any:
+    """rdflib's algebra of the query, with the project prefixes (parsed once per text, cached)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        return prepareQuery(text, initNs=PREFIXES).algebra
+    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
+        raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
+
+
+@lru_cache(maxsize=256)
 def reject_service(text: str) -> str:
     """Raise QueryError if the query has a SERVICE clause, found in rdflib's parsed algebra, not by regex.
 
     Returns the query form as rdflib names it (`SelectQuery`, `ConstructQuery`, `AskQuery`, `DescribeQuery`).
     """
-    from rdflib.plugins.sparql import prepareQuery
-
-    try:
-        prepared = prepareQuery(text, initNs=PREFIXES)
-    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
-        raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
-    if any(_is_service(node) for node in _walk(prepared.algebra)):
+    algebra = parsed_algebra(text)
+    if any(_is_service(node) for node in algebra_nodes(algebra)):
         raise QueryError("SERVICE is not allowed: it would contact another endpoint", hint=_SERVICE_HINT)
-    return str(prepared.algebra.name)
+    return str(algebra.name)
 
 
 def _is_service(node: Any) -> bool:
     return getattr(node, "name", None) == "ServiceGraphPattern"
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def algebra_nodes(node: Any) -> Iterator[Any]:
     """Every node of an rdflib algebra tree (CompValue dicts, lists, tuples)."""
     stack = [node]
     seen: set[int] = set()

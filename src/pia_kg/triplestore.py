@@ -23,7 +23,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from pia_kg.errors import PiaError
-from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, SourceIndex
+from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, graph_kind, knowledge_graph_of
 from pia_kg.namespaces import bind_prefixes
 from pia_kg.store import reject_service, substitute, treat_as_blank
 
@@ -148,23 +148,18 @@ def push_graphs(
     with endpoint.client() as client:
         for number, identifier in enumerate(identifiers, start=1):
             body = to_ntriples(skolemise(kg.dataset.graph(identifier), identifier))
-            response = _send(
-                client,
-                "PUT",
-                endpoint.store_url,
-                params={"graph": str(identifier)},
-                content=body,
-                headers={"Content-Type": "application/n-triples"},
-            )
-            if response.status_code == 415:  # a store that only reads Turtle: N-Triples is Turtle
+            # a store that only reads Turtle answers 415 to N-Triples, which is Turtle too
+            for media_type in ("application/n-triples", "text/turtle"):
                 response = _send(
                     client,
                     "PUT",
                     endpoint.store_url,
                     params={"graph": str(identifier)},
                     content=body,
-                    headers={"Content-Type": "text/turtle"},
+                    headers={"Content-Type": media_type},
                 )
+                if response.status_code != 415:
+                    break
             _check(response, f"PUT {identifier}")
             done = PushedGraph(identifier, body.count(b"\n"))
             pushed.append(done)
@@ -209,31 +204,21 @@ def fetch_knowledge_graph(endpoint: Endpoint) -> KnowledgeGraph:
     graphs ontology, the rest data. Findings then name the file, but no line."""
     dataset = Dataset()
     bind_prefixes(dataset)
-    kinds: dict[str, list[URIRef]] = {"ontology": [], "shapes": [], "data": []}
-    for identifier in remote_graph_ids(endpoint):
+    identifiers = remote_graph_ids(endpoint)
+    if not any(graph_kind(identifier) == "data" for identifier in identifiers):
+        raise _no_graphs(endpoint)
+    for identifier in identifiers:
         named = dataset.graph(identifier)
         for triple in fetch_graph(endpoint, identifier):
             named.add(triple)
-        kinds[_kind_of(identifier)].append(identifier)
-    if not kinds["data"]:
-        raise EndpointError(
-            f"{endpoint.query_url}: no pia-kg graph found",
-            hint="Push the graph first with `pia-kg load --endpoint URL`.",
-        )
-    return KnowledgeGraph(
-        dataset=dataset,
-        ontology_ids=tuple(kinds["ontology"]),
-        shapes_ids=tuple(kinds["shapes"]),
-        data_ids=tuple(kinds["data"]),
-        index=SourceIndex(),
+    return knowledge_graph_of(dataset, identifiers)
+
+
+def _no_graphs(endpoint: Endpoint) -> EndpointError:
+    return EndpointError(
+        f"{endpoint.query_url}: no pia-kg graph found",
+        hint="Push the graph first with `pia-kg load --endpoint URL`.",
     )
-
-
-def _kind_of(identifier: URIRef) -> str:
-    relpath = str(identifier)[len(GRAPH_PREFIX) :]
-    if relpath.startswith("ontology/"):
-        return "shapes" if relpath.rsplit("/", 1)[-1].startswith("shapes") else "ontology"
-    return "data"
 
 
 def remote_query(
@@ -251,8 +236,10 @@ def remote_query(
     form = reject_service(text)
     bound = treat_as_blank(substitute(text, bindings) if bindings else text, GENID)
     chosen = list(graphs) if graphs is not None else [
-        identifier for identifier in remote_graph_ids(endpoint) if _kind_of(identifier) != "shapes"
+        identifier for identifier in remote_graph_ids(endpoint) if graph_kind(identifier) != "shapes"
     ]
+    if not chosen:  # no default-graph-uri at all: the store's own default graph would answer
+        raise _no_graphs(endpoint)
     return _sparql(endpoint, bound, form=form, graphs=chosen)
 
 
