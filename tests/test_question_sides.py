@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from pia_kg.canon import canonical_labels
@@ -175,6 +175,8 @@ def answer(result: QueryResult) -> Any:
     def exact(term: Node | None) -> Any:
         if term is None:
             return None
+        if isinstance(term, BNode):
+            return "BNode"  # labels are not part of the answer
         datatype, language = getattr(term, "datatype", None), getattr(term, "language", None)
         return type(term).__name__, str(term), datatype, language
 
@@ -474,3 +476,38 @@ def test_each_description_holds_every_triple_in_and_out_of_the_resource(engine: 
     martin = graph_of("describe-resource", engine=engine, resource=MARTIN_TISNE)
     assert set(martin.subjects(iri("prov:wasAttributedTo"), MARTIN_TISNE)) == {TISNE_QUOTE}
     assert set(martin.subjects(iri("pia:candidateSpeaker"), MARTIN_TISNE)) == {UNATTRIBUTED_QUOTE}
+
+
+# ---------------------------------------------------------------- a third engine: Apache Jena ARQ
+
+# every side above, and each question that can be asked without a value (no parameter, or an optional one)
+ARQ_CASES = CASES + [
+    (name, {}) for name, saved in SAVED.items() if all(param.default == "" for param in saved.params)
+]
+
+
+@pytest.fixture(scope="module")
+def arq_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """ARQ's answer to every case, the value written into the text, over `pia-kg export -f ntriples`."""
+    from pia_kg.export import export
+
+    from .arq import arq_missing, run_arq
+
+    reason = arq_missing()
+    if reason is not None:
+        pytest.skip(reason)
+    work_dir = tmp_path_factory.mktemp("arq")
+    data = work_dir / "pia-kg.nt"
+    data.write_bytes(export(KG, "ntriples"))
+    written = [bound_text(SAVED[name], side, "written in") for name, side in ARQ_CASES]
+    queries = {f"{index:03d}": text for index, text in enumerate(written)}
+    return run_arq(data, queries, work_dir)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("index", range(len(ARQ_CASES)), ids=[case_id(case) for case in ARQ_CASES])
+def test_jena_arq_gives_the_same_answer_from_every_side(arq_answers: dict[str, Any], index: int) -> None:
+    name, side = ARQ_CASES[index]
+    found = arq_answers[f"{index:03d}"]
+    assert not isinstance(found, str), f"ARQ refused {name}: {found}"
+    assert answer(found) == answer(ask(SAVED[name], side, engine="rdflib"))
