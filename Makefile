@@ -28,7 +28,7 @@ run: $(STAMP) web
 	@echo "make run: serving on http://127.0.0.1:8000 (Ctrl-C stops)" >&2
 	$(BIN)/pia-kg serve --host 127.0.0.1 --port 8000
 
-test: $(TEST_STAMP) triplestores chromium web
+test: $(TEST_STAMP) triplestores jena chromium web
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest
@@ -48,6 +48,16 @@ triplestores:
 	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null; } \
 		|| echo "virtuoso-opensource could not be installed: its tests will be skipped" >&2
+
+# Apache Jena ARQ (and a JDK, which runs its Java source) for the cross-engine test of the saved questions in
+# tests/test_question_sides.py, installed only when missing. The test skips, saying why, where they cannot be
+# installed.
+.PHONY: jena
+jena:
+	@{ test -f /usr/share/java/jena-arq.jar && command -v javac >/dev/null 2>&1; } || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libapache-jena-java \
+		default-jdk-headless >/dev/null; } \
+		|| echo "libapache-jena-java could not be installed: the ARQ test will be skipped" >&2
 
 # Headless Chromium for tests/test_server_browser.py, installed only when /usr/bin/chromium is missing; the test skips,
 # saying why, where it cannot be installed.
