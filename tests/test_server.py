@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 
 from pia_kg.cli import cli
 from pia_kg.loading import load
-from pia_kg.namespaces import SKOS
+from pia_kg.namespaces import OWL, PIA, RDF, SKOS
 from pia_kg.project import Project
 from pia_kg.queries import run_query
 from pia_kg.server import LocalClient, ServerSettings, open_app
@@ -339,6 +339,28 @@ def test_the_ontology_is_served_at_ns_by_content_negotiation(client: LocalClient
     assert (URIRef("https://w3id.org/pia-kg/ns"), None, None) in graph
     assert client.get("/ns.ttl").headers["content-type"].startswith("text/turtle")
     assert client.get("/ns", headers={"accept": "text/html"}).text.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "rdflib_format"),
+    [
+        ("/ns", "text/turtle", "turtle"),
+        ("/ns", "application/ld+json", "json-ld"),
+        ("/ns.ttl", None, "turtle"),
+        ("/ns.jsonld", None, "json-ld"),
+    ],
+)
+def test_issue_12_ns_serves_the_whole_ontology_as_build_writes_it(
+    client: LocalClient, path: str, accept: str | None, rdflib_format: str
+) -> None:
+    """Issue 12, item 4: /ns gave the ten triples about the ontology IRI, not the ontology."""
+    response = client.get(path, headers={"accept": accept} if accept else {})
+    assert response.status_code == 200
+    served = Graph().parse(data=response.content, format=rdflib_format)
+    assert (PIA.Agreement, RDF.type, OWL.Class) in served
+    assert served.value(PIA.Agreement, SKOS.definition) is not None
+    built = Graph().parse(client.app.state.site_dir / "ns.ttl", format="turtle")
+    assert isomorphic(served, built)
 
 
 def test_an_unknown_resource_gets_a_404_page_suggesting_similar_labels(client: LocalClient) -> None:

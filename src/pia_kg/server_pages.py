@@ -45,8 +45,12 @@ class Snapshot:
     data_triples: int
 
     def description(self, iri: URIRef) -> Graph:
-        """The concise bounded description of `iri` plus the labels of the resources it links to."""
-        return describe_with_labels(self.ontology if iri == ONTOLOGY_IRI else self.graph, iri)
+        """The concise bounded description of `iri` plus the labels of the resources it links to; for the
+        ontology's IRI, the whole ontology (classes, properties, concept schemes), as `dist/ns.ttl` has it.
+        """
+        if iri == ONTOLOGY_IRI:
+            return self.ontology
+        return describe_with_labels(self.graph, iri)
 
     def question(self, name: str) -> SavedQuery | None:
         return next((saved for saved in self.questions if saved.name == name), None)
