@@ -363,6 +363,61 @@ def test_issue_12_ns_serves_the_whole_ontology_as_build_writes_it(
     assert isomorphic(served, built)
 
 
+def test_issue_12_accept_application_json_gets_json_ld_with_the_project_context(client: LocalClient) -> None:
+    """Issue 12, item 13: `Accept: application/json` on /id/... got 406."""
+    path = statement_path(client)
+    response = client.get(path, headers={"accept": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-location"].endswith(".jsonld")
+    assert response.json()["@context"]["pia"] == str(PIA)
+    served = Graph().parse(data=response.content, format="json-ld")
+    assert isomorphic(served, Graph().parse(data=client.get(path + ".jsonld").content, format="json-ld"))
+    ontology = client.get("/ns", headers={"accept": "application/json"})
+    assert ontology.status_code == 200
+    assert (PIA.Agreement, RDF.type, OWL.Class) in Graph().parse(data=ontology.content, format="json-ld")
+
+
+def test_issue_12_the_endpoint_answers_at_sparql_with_a_trailing_slash(client: LocalClient) -> None:
+    """Issue 12, item 13: /sparql/ was a 404."""
+    by_get = client.get("/sparql/", params={"query": STATEMENTS})
+    by_form = client.post("/sparql/", data={"query": STATEMENTS})
+    plain = client.get("/sparql", params={"query": STATEMENTS})
+    assert sparql_json(by_get) == sparql_json(by_form) == sparql_json(plain)
+    assert client.post("/sparql/", data={"update": "CLEAR ALL"}).status_code == 403
+
+
+def test_issue_12_questions_lists_the_saved_questions_with_links_that_run_them(client: LocalClient) -> None:
+    """Issue 12, item 13: /questions was a 404."""
+    for path in ("/questions", "/questions/"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert 'href="questions/timeline"' in page.text
+    assert client.get("/questions/timeline").status_code == 200
+
+
+def test_issue_12_a_type_path_lists_its_resources_in_html_and_rdf(client: LocalClient) -> None:
+    """Issue 12, item 13: /id/statement/ (the list of a type) was a 404."""
+    first = statement_path(client)
+    slug = first.rsplit("/", 1)[-1]
+    page = client.get("/id/statement/", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert f'href="{slug}.html"' in page.text
+    assert '<html lang="fr">' in client.get("/id/statement/", headers={"accept-language": "fr"}).text
+    turtle = client.get("/id/statement/", headers={"accept": "text/turtle"})
+    assert turtle.status_code == 200
+    assert turtle.headers["content-location"] == "index.ttl"
+    listing = Graph().parse(data=turtle.text, format="turtle")
+    statements = set(listing.subjects(RDF.type, PIA.Statement))
+    assert URIRef("https://w3id.org/pia-kg" + first) in statements
+    assert len(statements) == len(sparql_json(client.get("/sparql", params={"query": STATEMENTS})))
+    by_extension = client.get("/id/statement/index.ttl", headers={"accept": "text/html"})
+    assert isomorphic(listing, Graph().parse(data=by_extension.text, format="turtle"))
+    redirect = client.get("/id/statement")
+    assert (redirect.status_code, redirect.headers["location"]) == (301, "/id/statement/")
+    assert client.get("/id/nothing/").status_code == 404
+
+
 def test_an_unknown_resource_gets_a_404_page_suggesting_similar_labels(client: LocalClient) -> None:
     path = statement_path(client)
     response = client.get(path[:-2] + "zz", headers={"accept": "text/html"})

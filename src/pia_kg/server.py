@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,7 +43,8 @@ from pia_kg.site.render import render
 from pia_kg.workers import PoolBusy, QueryTimeout, WorkerFailed, WorkerPool
 
 HTML = "text/html"
-LINKED_DATA_TYPES = (HTML, *endpoint.GRAPH_MEDIA_TYPES)
+JSON = "application/json"  # answered with JSON-LD (the project's context inline), as JSON clients expect
+LINKED_DATA_TYPES = (HTML, *endpoint.GRAPH_MEDIA_TYPES, JSON)
 EXTENSIONS = {
     "ttl": "text/turtle",
     "nt": "application/n-triples",
@@ -52,6 +53,7 @@ EXTENSIONS = {
     "html": HTML,
 }
 READ_ONLY = "pia-kg serve is read-only: nothing can change the served graph."
+SPARQL_PATHS = ("/sparql", "/sparql/")  # the trailing slash is what people (and the W3C tests) type too
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,13 @@ def create_app(
 
     routes: list[Any] = [
         Route("/", server.home, methods=["GET"]),
-        Route("/sparql", server.sparql, methods=["GET", "POST", "OPTIONS"]),
+        *(Route(path, server.sparql, methods=["GET", "POST", "OPTIONS"]) for path in SPARQL_PATHS),
         Route("/query", server.query_ui, methods=["GET"]),
+        Route("/questions", server.questions, methods=["GET"]),
+        Route("/questions/", server.questions, methods=["GET"]),
         Route("/questions/{name}", server.question, methods=["GET"]),
+        Route("/id/{kind}", server.kind_redirect, methods=["GET"]),
+        Route("/id/{kind}/", server.kind_list, methods=["GET"]),
         Route("/id/{kind}/{name}", server.resource, methods=["GET"]),
         Route("/ns", server.ontology, methods=["GET"]),
         Route("/ns.{ext}", server.ontology, methods=["GET"]),
@@ -241,7 +247,7 @@ class ReadOnlyMiddleware:
             response: Response | None = None
             if content_type == "application/sparql-update":
                 response = _text(403, f"SPARQL Update is not accepted. {READ_ONLY}")
-            elif scope["path"] != "/sparql" or scope["method"] != "POST":
+            elif scope["path"] not in SPARQL_PATHS or scope["method"] != "POST":
                 response = _text(405, f"{scope['method']} is not allowed here. {READ_ONLY}")
                 response.headers["Allow"] = "GET, HEAD, OPTIONS"
             if response is not None:
@@ -371,10 +377,26 @@ class _Server:
             return self._site_file(f"id/{kind}/{name}", request)
         slug, fixed = _split_extension(name)
         path = f"id/{kind}/{slug}"
+        if slug == "index" and fixed is not None and self.snapshot.has_kind(kind):
+            return self._negotiate(request, lambda: self.snapshot.kind_list(kind), page=path, fixed=fixed)
         iri = self.snapshot.paths.get(path)
         if iri is None:
             return self._not_found_page(request)
-        return self._negotiate(request, iri, page=path, fixed=fixed)
+        return self._negotiate(request, lambda: self.snapshot.description(iri), page=path, fixed=fixed)
+
+    async def kind_list(self, request: Request) -> Response:
+        """`/id/<type>/`: the list of the resources of that type (the site's index page, or RDF)."""
+        kind = request.path_params["kind"]
+        if not self.snapshot.has_kind(kind):
+            return self._not_found_page(request)
+        page = f"id/{kind}/index"
+        return self._negotiate(request, lambda: self.snapshot.kind_list(kind), page=page, fixed=None)
+
+    async def kind_redirect(self, request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if not self.snapshot.has_kind(kind):
+            return self._not_found_page(request)
+        return RedirectResponse(f"/id/{kind}/", status_code=301)
 
     async def ontology(self, request: Request) -> Response:
         ext = request.path_params.get("ext")
@@ -383,9 +405,13 @@ class _Server:
             fixed = "fr.html" if ext == "fr.html" else ext
             if fixed not in EXTENSIONS and fixed != "fr.html":
                 return self._not_found_page(request)
-        return self._negotiate(request, ONTOLOGY_IRI, page="ns", fixed=fixed)
+        ontology = self.snapshot.description(ONTOLOGY_IRI)
+        return self._negotiate(request, lambda: ontology, page="ns", fixed=fixed)
 
-    def _negotiate(self, request: Request, iri: URIRef, *, page: str, fixed: str | None) -> Response:
+    def _negotiate(
+        self, request: Request, graph: Callable[[], Graph], *, page: str, fixed: str | None
+    ) -> Response:
+        """Answer `page` (a site path without extension) as HTML from the site, or `graph()` as RDF."""
         if fixed is not None:
             media_type = HTML if fixed == "fr.html" else EXTENSIONS[fixed]
             lang = "fr" if fixed == "fr.html" else "en"
@@ -403,9 +429,8 @@ class _Server:
             response = self._site_file(file, request)
             location = file.rsplit("/", 1)[-1]
         else:
-            description = self._description(iri, media_type)
-            response = _answer_response(description)
-            extension = next(ext for ext, known in EXTENSIONS.items() if known == media_type)
+            response = _answer_response(self._serialize(graph(), media_type))
+            extension = "jsonld" if media_type == JSON else _EXTENSION_OF[media_type]
             location = f"{name}.{extension}"
         if vary is not None:
             response.headers["Vary"] = vary
@@ -414,9 +439,9 @@ class _Server:
             del response.headers["Vary"]
         return response
 
-    def _description(self, iri: URIRef, media_type: str) -> endpoint.Answer:
-        graph: Graph = self.snapshot.description(iri)
-        if media_type == "application/ld+json":
+    def _serialize(self, graph: Graph, media_type: str) -> endpoint.Answer:
+        """RDF in `media_type`; JSON-LD (also for `application/json`) compacted with the project context."""
+        if media_type in ("application/ld+json", JSON):
             from pia_kg.jsonld import compact_graph, dump_json
 
             return endpoint.Answer(200, media_type, dump_json(compact_graph(graph, self.snapshot.context)))
@@ -438,6 +463,11 @@ class _Server:
         return HTMLResponse(
             render("serve-home.html.j2", home_page(self.snapshot, has_yasgui=self.has_yasgui))
         )
+
+    async def questions(self, request: Request) -> Response:
+        from pia_kg.server_pages import questions_page
+
+        return HTMLResponse(render("serve-questions.html.j2", questions_page(self.snapshot)))
 
     async def query_ui(self, request: Request) -> Response:
         from pia_kg.server_pages import query_ui_page
@@ -487,6 +517,9 @@ class _Refused(Exception):
 
 def _too_large(limit: int) -> Response:
     return _text(413, f"the request body is larger than {limit} bytes", "Send a shorter query.")
+
+
+_EXTENSION_OF = {media_type: extension for extension, media_type in EXTENSIONS.items()}
 
 
 def _split_extension(name: str) -> tuple[str, str | None]:
