@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +26,7 @@ from pia_kg.project import Project
 from pia_kg.queries import run_query
 from pia_kg.server import LocalClient, ServerSettings, open_app
 from tests.conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
+from tests.test_security_network import Canary
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 STATEMENTS = "SELECT ?s WHERE { ?s a pia:Statement } ORDER BY ?s"
@@ -174,8 +176,6 @@ def test_writes_to_other_routes_are_not_allowed(client: LocalClient) -> None:
 @pytest.mark.parametrize(
     ("query", "words"),
     [
-        ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM and FROM NAMED"),
-        ("SELECT * FROM NAMED <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM and FROM NAMED"),
         ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE is not accepted"),
         ("LOAD <http://example.org/data.ttl>", "SPARQL Update is not accepted"),
     ],
@@ -206,13 +206,42 @@ def test_named_graph_uri_limits_the_named_graphs(client: LocalClient) -> None:
     assert rows == [{"g": PEOPLE_GRAPH}]
 
 
-@pytest.mark.parametrize(
-    "name", ["http://example.org/graph", "file:///etc/passwd", "urn:pia-kg:file:nope.ttl"]
-)
-def test_a_graph_that_is_not_the_projects_is_refused(client: LocalClient, name: str) -> None:
-    response = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": name})
-    assert response.status_code == 400
-    assert "unknown graph" in response.text
+def test_issue_12_a_graph_the_endpoint_does_not_hold_is_empty_and_never_fetched(client: LocalClient) -> None:
+    """Issue 12, item 10: a dataset naming a graph the endpoint does not hold got 400; FROM got 400."""
+    with Canary() as canary:
+        names = [canary.url, "file:///etc/passwd", "urn:pia-kg:file:nope.ttl"]
+        for name in names:
+            for parameter in ("default-graph-uri", "named-graph-uri"):
+                params = {"query": "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", parameter: name}
+                response = client.get("/sparql", params=params)
+                assert response.status_code == 200, (parameter, name, response.text)
+                assert response.json() == {"head": {}, "boolean": False}
+            for query, header in (
+                (f"SELECT ?s ?p ?o FROM <{name}> WHERE {{ ?s ?p ?o }}", "s,p,o"),
+                (f"SELECT ?g ?s FROM NAMED <{name}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "g,s"),
+            ):
+                response = client.get("/sparql", params={"query": query}, headers={"accept": "text/csv"})
+                assert (response.status_code, response.text.strip()) == (200, header), query
+            query = f"DESCRIBE ?s FROM <{name}> WHERE {{ ?s ?p ?o }}"
+            headers = {"accept": "application/n-triples"}
+            response = client.get("/sparql", params={"query": query}, headers=headers)
+            assert (response.status_code, response.text.strip()) == (200, ""), query
+        assert canary.hits == []
+
+
+def test_issue_12_from_picks_a_held_graph_and_the_protocol_dataset_overrides_it(client: LocalClient) -> None:
+    """Issue 12, item 10: FROM was refused with 400, even with default-graph-uri set."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    params = {"query": query, "default-graph-uri": PEOPLE_GRAPH}
+    by_protocol = sparql_json(client.get("/sparql", params=params))
+    from_query = query.replace("WHERE", f"FROM <{PEOPLE_GRAPH}> WHERE")
+    assert sparql_json(client.get("/sparql", params={"query": from_query})) == by_protocol
+    elsewhere = "urn:pia-kg:file:data/sources.ttl"
+    overridden = client.get("/sparql", params={"query": from_query, "default-graph-uri": elsewhere})
+    assert sparql_json(overridden) != by_protocol
+    assert sparql_json(overridden) == sparql_json(
+        client.get("/sparql", params={"query": query, "default-graph-uri": elsewhere})
+    )
 
 
 # ------------------------------------------------------------------ limits
@@ -486,6 +515,36 @@ def test_serve_get_exits_1_when_the_answer_is_not_2xx(fixture_project: Project) 
     )
     assert result.exit_code == 1
     assert "not valid SPARQL" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("data/statements.ttl", "expected FILE=IRI"),
+        ("data/nothing.ttl=https://example.org/g", "data/nothing.ttl is not an ontology or data file"),
+        ("ontology/shapes.ttl=https://example.org/g", "ontology/shapes.ttl is not an ontology or data file"),
+        ("data/statements.ttl=statements", "'statements' is not an absolute IRI"),
+        ("data/statements.ttl=urn:pia-kg:file:data/sources.ttl", "would name two graphs"),
+    ],
+)
+def test_a_bad_graph_name_exits_2_saying_what_to_give(
+    fixture_project: Project, value: str, message: str
+) -> None:
+    arguments = ["--project", str(fixture_project.root), "serve", "--graph-name", value, "--get", "/sparql"]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_graph_name_serves_a_file_under_the_given_iri(fixture_project: Project) -> None:
+    name = "https://example.org/graphs/statements"
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a pia:Statement } }"
+    renamed = f"data/statements.ttl={name}"
+    arguments = ["--project", str(fixture_project.root), "serve", "--graph-name", renamed]
+    result = CliRunner().invoke(cli, [*arguments, "--get", f"/sparql?query={quote(query)}"])
+    assert result.exit_code == 0, result.stderr
+    assert [row["g"]["value"] for row in json.loads(result.stdout)["results"]["bindings"]] == [name]
 
 
 def test_serve_help_says_why_it_binds_to_loopback() -> None:

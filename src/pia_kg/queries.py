@@ -238,10 +238,12 @@ def find_query(project: Project, name_or_path: str) -> SavedQuery:
 
 
 @lru_cache(maxsize=64)
-def parse_query(text: str, *, relpath: str = "<text>") -> Query:
+def parse_query(text: str, *, relpath: str = "<text>", dataset_clause: bool = False) -> Query:
     """Parse SPARQL (project prefixes predeclared) and refuse updates, SERVICE and dataset clauses.
 
     Parsing costs tens of milliseconds and the parsed algebra is only read when evaluated, so it is cached.
+    With `dataset_clause`, FROM / FROM NAMED are kept for the caller to read (the endpoint picks them among
+    the graphs it holds) instead of refused; evaluating them is the caller's business, never rdflib's.
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
@@ -271,7 +273,7 @@ def parse_query(text: str, *, relpath: str = "<text>") -> Query:
         raise QueryError(f"{relpath}: not valid SPARQL: nested too deeply", hint=LIST_HINT) from err
     except Exception as err:  # rdflib raises plain Exception for unknown prefixes and similar errors
         raise QueryError(f"{relpath}: not valid SPARQL: {err}", hint=LIST_HINT) from err
-    check_query(query, relpath=relpath)
+    check_query(query, relpath=relpath, dataset_clause=dataset_clause)
     return query
 
 
@@ -302,9 +304,10 @@ def _found(err: Any) -> str:
     return repr(rest[:20]) if rest else "the end of the query"
 
 
-def check_query(query: Query, *, relpath: str = "<text>") -> None:
-    """Refuse what would reach outside the loaded graph: FROM / FROM NAMED and SERVICE, anywhere."""
-    if query.algebra.get("datasetClause"):
+def check_query(query: Query, *, relpath: str = "<text>", dataset_clause: bool = False) -> None:
+    """Refuse what would reach outside the loaded graph: FROM / FROM NAMED (unless `dataset_clause`) and
+    SERVICE, anywhere."""
+    if query.algebra.get("datasetClause") and not dataset_clause:
         raise QueryError(
             f"{relpath}: FROM and FROM NAMED are not accepted: queries run over the loaded graph only",
             hint="Remove the dataset clause; GRAPH <urn:pia-kg:file:data/...> picks one file's triples.",

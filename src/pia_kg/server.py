@@ -1,30 +1,32 @@
 """`pia-kg serve`: a read-only SPARQL 1.1 Protocol endpoint and linked-data server (Starlette, ASGI).
 
 Routes:
-- `/sparql`: queries by GET `?query=`, POST form (`query=`) or POST `application/sparql-query`; results by
-  content negotiation; the Service Description when there is no query. Updates, by any route or content type,
-  get 403; FROM, FROM NAMED and SERVICE get 400 before evaluation. Each query runs in a worker process
-  (`workers.WorkerPool`) under a time limit (503 when passed: the worker is killed and replaced) and a row
-  limit (400); request bodies above a size limit get 413.
-- `/id/<type>/<slug>` and `/ns`: HTML for browsers, Turtle / JSON-LD / N-Triples / RDF/XML for machines
-  (`Vary: Accept`); `.html`, `.fr.html`, `.ttl`, `.jsonld`, `.nt` and `.rdf` URLs always work. Unknown
-  resources get a 404 page that suggests similar labels.
-- `/` home page, `/questions/<name>` answers a saved question as a table, `/query` the query UI (YASGUI,
-  served from /static/yasgui/ when `make` has installed it under web/, else a plain form), and every other
-  file of the built site (dumps, dataset description, pages, CSS).
+- `/sparql` (and `/sparql/`): queries by GET `?query=`, POST form (`query=`) or POST
+  `application/sparql-query` (UTF-8 only); results by content negotiation; the Service Description when
+  there is no query. Updates, by any route or content type, get 403; SERVICE gets 400 before evaluation; the
+  dataset (protocol parameters, else FROM / FROM NAMED) is picked among the graphs held (endpoint.py). Each
+  query runs in a worker process (`workers.WorkerPool`) under a time limit (503 when passed: the worker is
+  killed and replaced) and a row limit (400); request bodies above a size limit get 413.
+- `/id/<type>/<slug>`, `/id/<type>/` (the list of a type) and `/ns` (the whole ontology): HTML for browsers,
+  Turtle / JSON-LD / N-Triples / RDF/XML for machines, JSON-LD for `application/json` (`Vary: Accept`);
+  `.html`, `.fr.html`, `.ttl`, `.jsonld`, `.nt` and `.rdf` URLs always work. Unknown resources get a 404
+  page that suggests similar labels.
+- `/` home page, `/questions` the saved questions and `/questions/<name>` one answered as a table, `/query`
+  the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
+  form), and every other file of the built site (dumps, dataset description, pages, CSS).
 CORS is open (`Access-Control-Allow-Origin: *`) so that browser clients on other origins can query.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -37,6 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pia_kg import endpoint
 from pia_kg.conneg import choose, preferred_language
+from pia_kg.errors import ConfigError
 from pia_kg.project import Project
 from pia_kg.server_pages import ONTOLOGY_IRI, Snapshot
 from pia_kg.site.render import render
@@ -67,23 +70,35 @@ class ServerSettings:
 
 
 def open_app(
-    project: Project, *, settings: ServerSettings | None = None, base_url: str = "http://127.0.0.1:8000/"
+    project: Project,
+    *,
+    settings: ServerSettings | None = None,
+    base_url: str = "http://127.0.0.1:8000/",
+    graph_names: Mapping[str, str] | None = None,
 ) -> Starlette:
     """Load the project, take the site from a fresh `dist/` or build it into a temporary folder, make the app.
 
-    The temporary folder is removed when the app shuts down.
+    `graph_names` maps project files (`data/x.ttl`) to the IRIs the endpoint names their graphs by, instead of
+    `urn:pia-kg:file:<path>` (see `graph_renames`). The temporary folder is removed when the app shuts
+    down.
     """
+    from dataclasses import replace
+
     from pia_kg.export import canonical_dataset
     from pia_kg.loading import load
     from pia_kg.server_pages import build_site, remove_folder, site_is_fresh, take_snapshot
 
+    renamed = graph_renames(project, graph_names or {})
     kg = load(project)
+    served = kg.graph_ids("ontology", "data")
+    names = {name: renamed.get(name, name) for name in served}
     dist = project.root / "dist"
     built = None if site_is_fresh(project, dist) else build_site(kg, project, base_url=base_url)
     try:
         snapshot = take_snapshot(kg, project, site_dir=built or dist)
+        snapshot = replace(snapshot, graph_names=tuple(str(names[name]) for name in served))
         dataset = canonical_dataset(kg)
-        nquads = endpoint.dump_dataset(dataset.graph(name) for name in kg.graph_ids("ontology", "data"))
+        nquads = endpoint.dump_dataset((names[name], dataset.graph(name)) for name in served)
     except BaseException:
         if built is not None:
             remove_folder(built)
@@ -95,6 +110,34 @@ def open_app(
         yasgui=yasgui_dir(project.root),
         on_shutdown=None if built is None else lambda: remove_folder(built),
     )
+
+
+def graph_renames(project: Project, requested: Mapping[str, str]) -> dict[URIRef, URIRef]:
+    """The endpoint's own names for some files' graphs: `requested` maps files to IRIs (`--graph-name`).
+
+    A file is given as a path inside the project (`data/x.ttl`) or from the working directory; it must be
+    one of the served ontology or data files, each IRI absolute and the name of one graph only.
+    """
+    from urllib.parse import urlsplit
+
+    from pia_kg.loading import graph_id
+
+    hint = "Give --graph-name FILE=IRI with FILE an ontology or data file (data/x.ttl), IRI absolute (http://...)."
+    served = {graph_id(project.relative(path)) for path in (*project.ontology_files(), *project.data_files())}
+    renamed: dict[URIRef, URIRef] = {}
+    for file, iri in requested.items():
+        inside = project.root / file
+        identifier = graph_id(project.relative(inside if inside.is_file() else Path(file)))
+        if identifier not in served:
+            raise ConfigError(f"--graph-name {file}={iri}: {file} is not an ontology or data file", hint=hint)
+        if not urlsplit(iri).scheme or any(ord(char) <= 0x20 or char in '<>"{}|^`\\' for char in iri):
+            raise ConfigError(f"--graph-name {file}={iri}: {iri!r} is not an absolute IRI", hint=hint)
+        renamed[identifier] = URIRef(iri)
+    names = [renamed.get(name, name) for name in served]
+    taken = sorted({name for name in names if names.count(name) > 1})
+    if taken:
+        raise ConfigError(f"--graph-name: <{taken[0]}> would name two graphs", hint="Give each its own IRI.")
+    return renamed
 
 
 def serve(app: Starlette, *, host: str, port: int) -> None:
@@ -297,9 +340,6 @@ class _Server:
             return _text(400, "give one query parameter, not several")
         defaults = tuple(value for name, value in fields if name == "default-graph-uri")
         named = tuple(value for name, value in fields if name == "named-graph-uri")
-        problem = endpoint.check_graph_names((*defaults, *named), self.snapshot.graph_names)
-        if problem is not None:
-            return _text(400, problem)
         if not queries:
             if request.method == "POST":
                 return _text(400, "no query: send query=... (form) or an application/sparql-query body")
@@ -326,11 +366,15 @@ class _Server:
             body += chunk
             if len(body) > self.settings.max_body:
                 return _too_large(self.settings.max_body)
+        header = request.headers.get("content-type", "")
+        content_type = header.split(";")[0].strip().lower()
+        charset = _parameter(header, "charset")
+        if charset is not None and charset.lower() not in ("utf-8", "utf8"):  # Protocol 2.1.2 and 2.1.3
+            return _text(415, f"cannot read a body in {charset}", "Send the query as UTF-8.")
         try:
             text = bytes(body).decode("utf-8")
         except UnicodeDecodeError:
             return _text(400, "the request body is not UTF-8")
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "application/x-www-form-urlencoded":
             return parse_qsl(text, keep_blank_values=True)
         if content_type == "application/sparql-query":
@@ -513,6 +557,15 @@ class _Refused(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__(response.status_code)
         self.response = response
+
+
+def _parameter(header: str, name: str) -> str | None:
+    """The value of parameter `name` of a media type header (`text/x; charset="utf-8"` -> `utf-8`)."""
+    for part in header.split(";")[1:]:
+        key, equals, value = part.partition("=")
+        if equals and key.strip().lower() == name:
+            return value.strip().strip('"')
+    return None
 
 
 def _too_large(limit: int) -> Response:
