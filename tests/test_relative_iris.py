@@ -1,6 +1,6 @@
 """Relative IRIs in a query resolve against https://w3id.org/pia-kg/ (or the query's own BASE), the same on
-every route and engine: `pia-kg query --text` on Oxigraph and on rdflib, `query --endpoint` on a store, and
-`pia-kg serve`'s /sparql with and without a dataset in the request (issue 12, item 11).
+every route and engine: `pia-kg query --text` on Oxigraph and on rdflib, and `pia-kg serve`'s /sparql with and
+without a dataset in the request (issue 12, item 11); `query --endpoint` on real stores: test_triplestore.py.
 
 Before, `CONSTRUCT { <s> <p> 1 } WHERE {}` failed on Oxigraph, gave the relative IRI `<s>` on rdflib, and
 answered 400 or 200 at the endpoint depending on whether `default-graph-uri` was given.
@@ -19,10 +19,8 @@ from rdflib.namespace import XSD
 from pia_kg.cli import cli
 from pia_kg.project import Project
 from pia_kg.server import LocalClient, ServerSettings, open_app
-from pia_kg.triplestore import Endpoint, push_graphs
 
 from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
-from .test_triplestore import kg, oxigraph_endpoint  # noqa: F401 - fixtures: a real Oxigraph server
 
 BASE = "https://w3id.org/pia-kg/"
 CONSTRUCT = "CONSTRUCT { <s> <p> 1 } WHERE {}"
@@ -86,14 +84,3 @@ def test_the_endpoint_resolves_relative_iris_with_or_without_a_dataset(
     response = client.get("/sparql", params=params, headers={"accept": "application/n-triples"})
     assert response.status_code == 200, response.text
     assert triples(response.text) == expected
-
-
-def test_query_endpoint_sends_the_base_so_the_store_resolves_alike(
-    oxigraph_endpoint: Endpoint,  # noqa: F811
-    kg: object,  # noqa: F811
-) -> None:
-    push_graphs(kg, oxigraph_endpoint)  # type: ignore[arg-type]
-    arguments = ["--project", str(REPO_ROOT), "query", "--text", CONSTRUCT, "-f", "ntriples"]
-    result = CliRunner().invoke(cli, [*arguments, "--endpoint", oxigraph_endpoint.query_url])
-    assert result.exit_code == 0, result.stderr
-    assert triples(result.stdout) == EXPECTED
