@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from rdflib import URIRef
 
+from pia_kg.cli import cli
+from pia_kg.loading import load
+from pia_kg.project import Project
 from pia_kg.site.pages import resource_path
 
 from .published import BASE_URL, built_site, repository
@@ -103,3 +107,27 @@ def test_the_dataset_iri_and_other_paths_redirect_to_the_site(site: tuple[Path, 
     assert (flag, target) == ("[R=302,L]", f"{BASE_URL}context.jsonld")
     assert _file(dist, target).is_file()
     assert resolve(rules, "dumps/pia-kg.ttl", accept="*/*")[1] == f"{BASE_URL}dumps/pia-kg.ttl"
+
+
+def test_issue_12_without_base_url_the_rules_redirect_within_the_served_folder(
+    runner: CliRunner, project: Project
+) -> None:
+    """Issue 12, item 13: without --base-url every 303 pointed at http://localhost:8000/."""
+    output = project.root / "dist"
+    result = runner.invoke(cli, ["--project", str(project.root), "build", "-o", str(output)])
+    assert result.exit_code == 0, result.stderr
+    text = (output / ".htaccess").read_text(encoding="utf-8")
+    assert "localhost" not in text
+    rules = parse_rules(text)
+    assert all("://" not in rule.target and not rule.target.startswith("/") for rule in rules)
+    graph = load(project).union("ontology", "data")
+    iris = sorted({str(t) for t in graph.all_nodes() if isinstance(t, URIRef) and str(t).startswith(W3ID)})
+    assert len(iris) > 50
+    for media_type, extension in MEDIA_TYPES.items():
+        for iri in iris:
+            path = iri[len(W3ID) :].split("#")[0]
+            flag, target = resolve(rules, path, accept=f"{media_type},*/*;q=0.1")
+            assert (flag, target.endswith(extension)) == ("[R=303,L]", True), (iri, target)
+            assert (output / target).is_file(), (iri, target)
+    with pytest.raises(AssertionError, match="no rule"):  # files are served as they are, not redirected
+        resolve(rules, "context.jsonld", accept="*/*")

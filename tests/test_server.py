@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -20,11 +21,12 @@ from rdflib.compare import isomorphic
 
 from pia_kg.cli import cli
 from pia_kg.loading import load
-from pia_kg.namespaces import SKOS
+from pia_kg.namespaces import OWL, PIA, RDF, SKOS
 from pia_kg.project import Project
 from pia_kg.queries import run_query
 from pia_kg.server import LocalClient, ServerSettings, open_app
 from tests.conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
+from tests.test_security_network import Canary
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 STATEMENTS = "SELECT ?s WHERE { ?s a pia:Statement } ORDER BY ?s"
@@ -174,8 +176,6 @@ def test_writes_to_other_routes_are_not_allowed(client: LocalClient) -> None:
 @pytest.mark.parametrize(
     ("query", "words"),
     [
-        ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM and FROM NAMED"),
-        ("SELECT * FROM NAMED <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM and FROM NAMED"),
         ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE is not accepted"),
         ("LOAD <http://example.org/data.ttl>", "SPARQL Update is not accepted"),
     ],
@@ -206,13 +206,42 @@ def test_named_graph_uri_limits_the_named_graphs(client: LocalClient) -> None:
     assert rows == [{"g": PEOPLE_GRAPH}]
 
 
-@pytest.mark.parametrize(
-    "name", ["http://example.org/graph", "file:///etc/passwd", "urn:pia-kg:file:nope.ttl"]
-)
-def test_a_graph_that_is_not_the_projects_is_refused(client: LocalClient, name: str) -> None:
-    response = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": name})
-    assert response.status_code == 400
-    assert "unknown graph" in response.text
+def test_issue_12_a_graph_the_endpoint_does_not_hold_is_empty_and_never_fetched(client: LocalClient) -> None:
+    """Issue 12, item 10: a dataset naming a graph the endpoint does not hold got 400; FROM got 400."""
+    with Canary() as canary:
+        names = [canary.url, "file:///etc/passwd", "urn:pia-kg:file:nope.ttl"]
+        for name in names:
+            for parameter in ("default-graph-uri", "named-graph-uri"):
+                params = {"query": "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", parameter: name}
+                response = client.get("/sparql", params=params)
+                assert response.status_code == 200, (parameter, name, response.text)
+                assert response.json() == {"head": {}, "boolean": False}
+            for query, header in (
+                (f"SELECT ?s ?p ?o FROM <{name}> WHERE {{ ?s ?p ?o }}", "s,p,o"),
+                (f"SELECT ?g ?s FROM NAMED <{name}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "g,s"),
+            ):
+                response = client.get("/sparql", params={"query": query}, headers={"accept": "text/csv"})
+                assert (response.status_code, response.text.strip()) == (200, header), query
+            query = f"DESCRIBE ?s FROM <{name}> WHERE {{ ?s ?p ?o }}"
+            headers = {"accept": "application/n-triples"}
+            response = client.get("/sparql", params={"query": query}, headers=headers)
+            assert (response.status_code, response.text.strip()) == (200, ""), query
+        assert canary.hits == []
+
+
+def test_issue_12_from_picks_a_held_graph_and_the_protocol_dataset_overrides_it(client: LocalClient) -> None:
+    """Issue 12, item 10: FROM was refused with 400, even with default-graph-uri set."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    params = {"query": query, "default-graph-uri": PEOPLE_GRAPH}
+    by_protocol = sparql_json(client.get("/sparql", params=params))
+    from_query = query.replace("WHERE", f"FROM <{PEOPLE_GRAPH}> WHERE")
+    assert sparql_json(client.get("/sparql", params={"query": from_query})) == by_protocol
+    elsewhere = "urn:pia-kg:file:data/sources.ttl"
+    overridden = client.get("/sparql", params={"query": from_query, "default-graph-uri": elsewhere})
+    assert sparql_json(overridden) != by_protocol
+    assert sparql_json(overridden) == sparql_json(
+        client.get("/sparql", params={"query": query, "default-graph-uri": elsewhere})
+    )
 
 
 # ------------------------------------------------------------------ limits
@@ -341,6 +370,83 @@ def test_the_ontology_is_served_at_ns_by_content_negotiation(client: LocalClient
     assert client.get("/ns", headers={"accept": "text/html"}).text.startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.parametrize(
+    ("path", "accept", "rdflib_format"),
+    [
+        ("/ns", "text/turtle", "turtle"),
+        ("/ns", "application/ld+json", "json-ld"),
+        ("/ns.ttl", None, "turtle"),
+        ("/ns.jsonld", None, "json-ld"),
+    ],
+)
+def test_issue_12_ns_serves_the_whole_ontology_as_build_writes_it(
+    client: LocalClient, path: str, accept: str | None, rdflib_format: str
+) -> None:
+    """Issue 12, item 4: /ns gave the ten triples about the ontology IRI, not the ontology."""
+    response = client.get(path, headers={"accept": accept} if accept else {})
+    assert response.status_code == 200
+    served = Graph().parse(data=response.content, format=rdflib_format)
+    assert (PIA.Agreement, RDF.type, OWL.Class) in served
+    assert served.value(PIA.Agreement, SKOS.definition) is not None
+    built = Graph().parse(client.app.state.site_dir / "ns.ttl", format="turtle")
+    assert isomorphic(served, built)
+
+
+def test_issue_12_accept_application_json_gets_json_ld_with_the_project_context(client: LocalClient) -> None:
+    """Issue 12, item 13: `Accept: application/json` on /id/... got 406."""
+    path = statement_path(client)
+    response = client.get(path, headers={"accept": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-location"].endswith(".jsonld")
+    assert response.json()["@context"]["pia"] == str(PIA)
+    served = Graph().parse(data=response.content, format="json-ld")
+    assert isomorphic(served, Graph().parse(data=client.get(path + ".jsonld").content, format="json-ld"))
+    ontology = client.get("/ns", headers={"accept": "application/json"})
+    assert ontology.status_code == 200
+    assert (PIA.Agreement, RDF.type, OWL.Class) in Graph().parse(data=ontology.content, format="json-ld")
+
+
+def test_issue_12_the_endpoint_answers_at_sparql_with_a_trailing_slash(client: LocalClient) -> None:
+    """Issue 12, item 13: /sparql/ was a 404."""
+    by_get = client.get("/sparql/", params={"query": STATEMENTS})
+    by_form = client.post("/sparql/", data={"query": STATEMENTS})
+    plain = client.get("/sparql", params={"query": STATEMENTS})
+    assert sparql_json(by_get) == sparql_json(by_form) == sparql_json(plain)
+    assert client.post("/sparql/", data={"update": "CLEAR ALL"}).status_code == 403
+
+
+def test_issue_12_questions_lists_the_saved_questions_with_links_that_run_them(client: LocalClient) -> None:
+    """Issue 12, item 13: /questions was a 404."""
+    for path in ("/questions", "/questions/"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert 'href="questions/timeline"' in page.text
+    assert client.get("/questions/timeline").status_code == 200
+
+
+def test_issue_12_a_type_path_lists_its_resources_in_html_and_rdf(client: LocalClient) -> None:
+    """Issue 12, item 13: /id/statement/ (the list of a type) was a 404."""
+    first = statement_path(client)
+    slug = first.rsplit("/", 1)[-1]
+    page = client.get("/id/statement/", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert f'href="{slug}.html"' in page.text
+    assert '<html lang="fr">' in client.get("/id/statement/", headers={"accept-language": "fr"}).text
+    turtle = client.get("/id/statement/", headers={"accept": "text/turtle"})
+    assert turtle.status_code == 200
+    assert turtle.headers["content-location"] == "index.ttl"
+    listing = Graph().parse(data=turtle.text, format="turtle")
+    statements = set(listing.subjects(RDF.type, PIA.Statement))
+    assert URIRef("https://w3id.org/pia-kg" + first) in statements
+    assert len(statements) == len(sparql_json(client.get("/sparql", params={"query": STATEMENTS})))
+    by_extension = client.get("/id/statement/index.ttl", headers={"accept": "text/html"})
+    assert isomorphic(listing, Graph().parse(data=by_extension.text, format="turtle"))
+    redirect = client.get("/id/statement")
+    assert (redirect.status_code, redirect.headers["location"]) == (301, "/id/statement/")
+    assert client.get("/id/nothing/").status_code == 404
+
+
 def test_an_unknown_resource_gets_a_404_page_suggesting_similar_labels(client: LocalClient) -> None:
     path = statement_path(client)
     response = client.get(path[:-2] + "zz", headers={"accept": "text/html"})
@@ -409,6 +515,36 @@ def test_serve_get_exits_1_when_the_answer_is_not_2xx(fixture_project: Project) 
     )
     assert result.exit_code == 1
     assert "not valid SPARQL" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("data/statements.ttl", "expected FILE=IRI"),
+        ("data/nothing.ttl=https://example.org/g", "data/nothing.ttl is not an ontology or data file"),
+        ("ontology/shapes.ttl=https://example.org/g", "ontology/shapes.ttl is not an ontology or data file"),
+        ("data/statements.ttl=statements", "'statements' is not an absolute IRI"),
+        ("data/statements.ttl=urn:pia-kg:file:data/sources.ttl", "would name two graphs"),
+    ],
+)
+def test_a_bad_graph_name_exits_2_saying_what_to_give(
+    fixture_project: Project, value: str, message: str
+) -> None:
+    arguments = ["--project", str(fixture_project.root), "serve", "--graph-name", value, "--get", "/sparql"]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_graph_name_serves_a_file_under_the_given_iri(fixture_project: Project) -> None:
+    name = "https://example.org/graphs/statements"
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a pia:Statement } }"
+    renamed = f"data/statements.ttl={name}"
+    arguments = ["--project", str(fixture_project.root), "serve", "--graph-name", renamed]
+    result = CliRunner().invoke(cli, [*arguments, "--get", f"/sparql?query={quote(query)}"])
+    assert result.exit_code == 0, result.stderr
+    assert [row["g"]["value"] for row in json.loads(result.stdout)["results"]["bindings"]] == [name]
 
 
 def test_serve_help_says_why_it_binds_to_loopback() -> None:

@@ -52,14 +52,14 @@ def free_port() -> int:
         return port
 
 
-def start_server(*extra: str) -> Running:
+def start_server(*extra: str, project: Path = REPO_ROOT) -> Running:
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "pia_kg",
         "--project",
-        str(REPO_ROOT),
+        str(project),
         "serve",
         "--port",
         str(port),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from rdflib.query import Result as SparqlResult
@@ -196,6 +196,22 @@ def test_every_saved_question_gives_the_local_answer_on_the_store(
     expected = answer_of(kg.union("ontology", "data").query(saved.text, initBindings=bindings))
     actual = answer_of(remote_query(endpoint, saved.text, bindings=bindings))
     assert actual == expected, f"only local: {expected - actual}\nonly {store}: {actual - expected}"
+
+
+def test_issue_12_relative_iris_in_a_query_resolve_on_the_store_as_in_a_local_run(
+    loaded: tuple[str, Endpoint],
+) -> None:
+    """Issue 12, item 11: the store resolved `<s>` by its own rule (Oxigraph: against its own address);
+    a local run resolves it against https://w3id.org/pia-kg/ (test_relative_iris.py)."""
+    _, endpoint = loaded
+    query = "CONSTRUCT { <s> <p> 1 } WHERE {}"
+    arguments = ["--project", str(REPO_ROOT), "query", "--text", query, "-f", "ntriples"]
+    result = CliRunner().invoke(cli, [*arguments, *cli_options(endpoint)])
+    assert result.exit_code == 0, result.stderr
+    base = "https://w3id.org/pia-kg/"
+    assert set(Graph().parse(data=result.stdout, format="nt")) == {
+        (URIRef(base + "s"), URIRef(base + "p"), Literal(1, datatype=XSD.integer))
+    }
 
 
 def test_virtuoso_gives_back_the_very_graph_that_was_pushed(

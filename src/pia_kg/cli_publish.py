@@ -72,13 +72,13 @@ def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bo
 )
 @click.option(
     "--base-url",
-    default="http://localhost:8000/",
-    show_default=True,
+    default=None,
     help="Address where the output folder is served; the .htaccess for https://w3id.org/pia-kg/ redirects "
-    "there and the dataset description's download URLs start with it.",
+    "there and the dataset description's download URLs start with it (default: http://localhost:8000/). "
+    "Without it the .htaccess redirects each IRI path to its file in the folder it is served from.",
 )
 @click.pass_obj
-def build(settings: Settings, sources_dir: Path | None, output_dir: Path, base_url: str) -> None:
+def build(settings: Settings, sources_dir: Path | None, output_dir: Path, base_url: str | None) -> None:
     """Validate the graph, then publish dumps, JSON-LD context and frames, a DCAT/VoID description and a site
 
     Refuses to publish a graph that does not validate (exit 1; the validation report goes to stdout and the

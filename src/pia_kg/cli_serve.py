@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pia_kg.cli import EXIT_CHECK_FAILED, EXIT_OK, Settings, cli, sources_option
+from pia_kg.cli import EXIT_CHECK_FAILED, EXIT_OK, BadInput, Settings, cli, sources_option
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -53,6 +53,14 @@ if TYPE_CHECKING:
     help="Query worker processes: how many queries run at the same time.",
 )
 @click.option(
+    "--graph-name",
+    "graph_names",
+    metavar="FILE=IRI",
+    multiple=True,
+    help="Name the graph of one project file IRI at the endpoint instead of urn:pia-kg:file:FILE (repeat for "
+    "more files); default-graph-uri, named-graph-uri, FROM and GRAPH then use that IRI.",
+)
+@click.option(
     "--get",
     "get_path",
     metavar="PATH",
@@ -69,14 +77,17 @@ def serve(
     max_rows: int,
     max_body: int,
     workers: int,
+    graph_names: tuple[str, ...],
     get_path: str | None,
 ) -> None:
     """Serve the graph: a read-only SPARQL 1.1 endpoint, linked-data pages and a query editor
 
     Routes: / (home), /sparql (SPARQL 1.1 Protocol; its Service Description without a query), /query
-    (YASGUI), /questions/NAME (a saved question as a table), /id/TYPE/SLUG and /ns (HTML, Turtle, JSON-LD,
-    N-Triples or RDF/XML by content negotiation, or by .html/.ttl/.jsonld/.nt/.rdf), /dumps/ and /dataset.ttl.
-    Updates, SERVICE, FROM and LOAD are refused; nothing outside the loaded graph is ever read.
+    (YASGUI), /questions (the saved questions) and /questions/NAME (one as a table), /id/TYPE/SLUG,
+    /id/TYPE/ (the list of a type) and /ns (HTML, Turtle, JSON-LD, N-Triples or RDF/XML by content
+    negotiation, or by .html/.ttl/.jsonld/.nt/.rdf), /dumps/ and /dataset.ttl. Updates, SERVICE and LOAD are
+    refused; FROM and the protocol's dataset only pick among the served graphs (one per file; a graph not
+    served is empty); nothing outside the loaded graph is ever read.
 
     It listens on 127.0.0.1 unless --host says otherwise, so that nobody else on the network can reach it by
     accident. Stops cleanly on Ctrl-C or SIGTERM. With --get it exits 0 if the answer is 2xx, 1 otherwise;
@@ -93,7 +104,7 @@ def serve(
     project = settings.open_project(sources_dir)
     limits = ServerSettings(timeout=timeout, max_rows=max_rows, max_body=max_body, workers=workers)
     base_url = "http://testserver/" if get_path is not None else f"http://{_url_host(host)}:{port}/"
-    app = open_app(project, settings=limits, base_url=base_url)
+    app = open_app(project, settings=limits, base_url=base_url, graph_names=_pairs(graph_names))
     if get_path is not None:
         sys.exit(_get_once(app, get_path))
     from pia_kg.server import serve as run_server
@@ -101,6 +112,19 @@ def serve(
     click.echo(f"Serving on {base_url} (SPARQL endpoint {base_url}sparql); Ctrl-C stops.", err=True)
     run_server(app, host=host, port=port)
     click.echo("Stopped.", err=True)
+
+
+def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        file, equals, iri = value.partition("=")
+        if not equals or not file or not iri:
+            raise BadInput(
+                f"--graph-name {value}: expected FILE=IRI",
+                hint="For example --graph-name data/statements.ttl=https://example.org/graphs/statements",
+            )
+        pairs[file] = iri
+    return pairs
 
 
 def _url_host(host: str) -> str:

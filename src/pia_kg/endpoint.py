@@ -6,10 +6,12 @@ server calls directly. Queries go through `queries.run_query`, the very code `pi
 endpoint gives the same answers: on the embedded Oxigraph store with each answer checked to be rdflib's
 (parity.py), and on rdflib for a dataset restricted by `default-graph-uri` / `named-graph-uri`.
 
-- SPARQL 1.1 Protocol section 2.1: `default-graph-uri` / `named-graph-uri` set the RDF dataset; only the
-  project's own graph names (`urn:pia-kg:file:...`) are accepted. Without them, the default graph is the union
-  of the named graphs (sd:UnionDefaultGraph) and every file is a named graph.
-- Refused before evaluation (400): SPARQL Update, FROM / FROM NAMED and SERVICE (`queries.check_query`).
+- SPARQL 1.1 Protocol section 2.1.4: `default-graph-uri` / `named-graph-uri` set the RDF dataset and override
+  the query's FROM / FROM NAMED; without them FROM / FROM NAMED set it. Either way the graphs are picked among
+  those the endpoint holds (one per file, `urn:pia-kg:file:...` unless `pia-kg serve --graph-name` names it):
+  a graph it does not hold is an empty graph, and nothing is ever fetched. With no dataset at all, the
+  default graph is the union of the named graphs (sd:UnionDefaultGraph) and every file is a named graph.
+- Refused before evaluation (400): SPARQL Update and SERVICE (`queries.check_query`).
 - Results by content negotiation (`conneg.choose`); 406 names what is offered.
 """
 
@@ -18,6 +20,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -25,9 +29,20 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from pia_kg.conneg import choose
 from pia_kg.errors import QueryError
 from pia_kg.formats import RdfFormat, ResultFormat, serialize_result
-from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, knowledge_graph_of
+from pia_kg.loading import KnowledgeGraph, knowledge_graph_of
 from pia_kg.namespaces import RDF, bind_prefixes
-from pia_kg.queries import GraphResult, QueryResult, SavedQuery, SelectResult, query_from_text, run_query
+from pia_kg.queries import (
+    GraphResult,
+    QueryResult,
+    SavedQuery,
+    SelectResult,
+    parse_query,
+    query_from_text,
+    run_query,
+)
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.sparql import Query
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RDF_XML = "application/rdf+xml"
@@ -84,18 +99,51 @@ def media_type_with_charset(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
+@dataclass(frozen=True)
+class ProtocolQuery(SavedQuery):
+    """A query sent to the endpoint: its FROM / FROM NAMED describe the dataset to pick among the graphs the
+    endpoint holds (SPARQL 1.1 Query section 13.2), so they are read here and taken out of what is evaluated:
+    rdflib would fetch them from the web."""
+
+    @cached_property
+    def with_dataset_clause(self) -> Query:
+        return parse_query(self.text, relpath=self.relpath, dataset_clause=True)
+
+    @cached_property
+    def parsed(self) -> Query:
+        from rdflib.plugins.sparql.parserutils import CompValue
+        from rdflib.plugins.sparql.sparql import Query
+
+        query = self.with_dataset_clause
+        if not query.algebra.get("datasetClause"):
+            return query
+        algebra = CompValue(query.algebra.name, **{**query.algebra, "datasetClause": None})
+        return Query(query.prologue, algebra)
+
+    @property
+    def dataset_clause(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The IRIs of FROM and of FROM NAMED, in the order written."""
+        clauses = self.with_dataset_clause.algebra.get("datasetClause") or ()
+        defaults = tuple(str(clause.default) for clause in clauses if clause.default is not None)
+        named = tuple(str(clause.named) for clause in clauses if clause.named is not None)
+        return defaults, named
+
+
 def answer_query(dataset: Dataset, request: QueryRequest) -> Answer:
     """Parse, check, negotiate, evaluate and serialise one query; every user error is a 4xx Answer."""
     try:
-        saved = SavedQuery(name="query", relpath="query", text=request.text)  # comments stay comments
-        form = saved.form  # parses, and refuses updates, FROM, FROM NAMED and SERVICE
+        saved = ProtocolQuery(name="query", relpath="query", text=request.text)  # comments stay comments
+        form = saved.form  # parses, and refuses updates and SERVICE
     except QueryError as err:
         return Answer.error(400, err.message, err.hint)
     offers = GRAPH_MEDIA_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_MEDIA_TYPES
     chosen = choose(offers, request.accept)
     if chosen is None:
         return not_acceptable(offers, what=f"{form} results")
-    restricted = restricted_dataset(dataset, request.default_graphs, request.named_graphs)
+    defaults, named = request.default_graphs, request.named_graphs
+    if not defaults and not named:  # the protocol's dataset overrides the query's (Protocol section 2.1.4)
+        defaults, named = saved.dataset_clause
+    restricted = restricted_dataset(dataset, defaults, named)
     source = knowledge_graph(dataset) if restricted is dataset else restricted
     try:
         result = run_query(source, saved)
@@ -152,33 +200,36 @@ def graph_answer(graph: Graph, media_type: str) -> Answer:
 def restricted_dataset(
     dataset: Dataset, default_graphs: Sequence[str], named_graphs: Sequence[str]
 ) -> Dataset:
-    """The dataset the protocol parameters describe; the whole union dataset when none is given."""
+    """The dataset with these default and named graphs; the whole union dataset when none is given.
+
+    The graphs are looked up among those `dataset` holds: a name it does not hold gives an empty graph (an
+    empty default graph, or a named graph with no triples), never a fetch, and adds nothing to `dataset`.
+    """
     if not default_graphs and not named_graphs:
         return dataset
     restricted = Dataset(default_union=False)
     bind_prefixes(restricted)
     default = restricted.graph(DATASET_DEFAULT_GRAPH_ID)
     for name in default_graphs:
-        for triple in dataset.graph(URIRef(name)):
+        for triple in _held_graph(dataset, name):
             default.add(triple)
-    for name in named_graphs:
+    for name in dict.fromkeys(named_graphs):
         named = restricted.graph(URIRef(name))
-        for triple in dataset.graph(URIRef(name)):
+        for triple in _held_graph(dataset, name):
             named.add(triple)
     return restricted
 
 
-def check_graph_names(names: Iterable[str], known: Iterable[str]) -> str | None:
-    """An error message if a `default-graph-uri` / `named-graph-uri` is not one of the project's graphs."""
-    allowed = set(known)
-    unknown = sorted(set(names) - allowed)
-    if not unknown:
-        return None
-    example = min(allowed) if allowed else f"{GRAPH_PREFIX}data/..."
-    return (
-        f"unknown graph {', '.join(f'<{name}>' for name in unknown)}: this endpoint serves only its own "
-        f"graphs, one per file, such as <{example}> (no graph is fetched from elsewhere)"
-    )
+def _held_graph(dataset: Dataset, name: str) -> Graph:
+    """The graph `name` of `dataset`, or an empty graph if it holds none (Dataset.graph would add one)."""
+    identifier = URIRef(name)
+    if identifier != DATASET_DEFAULT_GRAPH_ID and identifier in _graph_names(dataset):
+        return dataset.graph(identifier)
+    return Graph()
+
+
+def _graph_names(dataset: Dataset) -> set[URIRef]:
+    return {graph.identifier for graph in dataset.graphs() if isinstance(graph.identifier, URIRef)}
 
 
 def service_description(endpoint_url: str, *, graph_names: Sequence[str]) -> Graph:
@@ -228,11 +279,7 @@ def knowledge_graph(dataset: Dataset) -> KnowledgeGraph:
     cached = _KNOWLEDGE_GRAPHS.get(id(dataset))
     if cached is not None and cached[0] is dataset:
         return cached[1]
-    names = [
-        context.identifier
-        for context in dataset.contexts()
-        if isinstance(context.identifier, URIRef) and str(context.identifier).startswith(GRAPH_PREFIX)
-    ]
+    names = sorted(_graph_names(dataset) - {DATASET_DEFAULT_GRAPH_ID})  # every file's graph, however named
     kg = knowledge_graph_of(dataset, names)
     _KNOWLEDGE_GRAPHS.clear()
     _KNOWLEDGE_GRAPHS[id(dataset)] = (dataset, kg)
@@ -250,11 +297,11 @@ def load_dataset(nquads: bytes) -> Dataset:
     return dataset
 
 
-def dump_dataset(graphs: Iterable[Graph]) -> bytes:
-    """N-Quads of the given named graphs, for the workers."""
+def dump_dataset(graphs: Iterable[tuple[URIRef, Graph]]) -> bytes:
+    """N-Quads of the given (name, graph) pairs, for the workers."""
     dataset = Dataset()
-    for graph in graphs:
-        named = dataset.graph(graph.identifier)
+    for name, graph in graphs:
+        named = dataset.graph(name)
         for triple in graph:
             named.add(triple)
     with warnings.catch_warnings():

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 Form = FormName["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 ENGINES = ("oxigraph", "rdflib")
 LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
+QUERY_BASE = "https://w3id.org/pia-kg/"  # relative IRIs in a query resolve against it (or its own BASE)
 _HEADER_LINE = re.compile(r"^#\s*([A-Za-z][\w@-]*)\s*:\s*(.*?)\s*$")
 _PARAM_LINE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>[a-z]+)\s*(?P<eq>=\s*(?P<default>[^|]*?))?\s*(?:\|\s*(?P<doc>.*))?$"
@@ -237,10 +238,12 @@ def find_query(project: Project, name_or_path: str) -> SavedQuery:
 
 
 @lru_cache(maxsize=64)
-def parse_query(text: str, *, relpath: str = "<text>") -> Query:
+def parse_query(text: str, *, relpath: str = "<text>", dataset_clause: bool = False) -> Query:
     """Parse SPARQL (project prefixes predeclared) and refuse updates, SERVICE and dataset clauses.
 
     Parsing costs tens of milliseconds and the parsed algebra is only read when evaluated, so it is cached.
+    With `dataset_clause`, FROM / FROM NAMED are kept for the caller to read (the endpoint picks them among
+    the graphs it holds) instead of refused; evaluating them is the caller's business, never rdflib's.
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
@@ -263,14 +266,28 @@ def parse_query(text: str, *, relpath: str = "<text>") -> Query:
             f"{relpath}:{err.lineno}:{err.col}: not valid SPARQL: {err.msg}, found {_found(err)}",
             hint="Fix the query at that position. " + LIST_HINT,
         ) from err
+    _resolve_base_declarations(parsed)
     try:
-        query = translateQuery(parsed, initNs=PREFIXES)
+        query = translateQuery(parsed, base=QUERY_BASE, initNs=PREFIXES)
     except RecursionError as err:
         raise QueryError(f"{relpath}: not valid SPARQL: nested too deeply", hint=LIST_HINT) from err
     except Exception as err:  # rdflib raises plain Exception for unknown prefixes and similar errors
         raise QueryError(f"{relpath}: not valid SPARQL: {err}", hint=LIST_HINT) from err
-    check_query(query, relpath=relpath)
+    check_query(query, relpath=relpath, dataset_clause=dataset_clause)
     return query
+
+
+def _resolve_base_declarations(parsed: Any) -> None:
+    """Resolve each BASE against the base before it, starting from QUERY_BASE (RFC 3986 section 5.2), as
+    Oxigraph and remote stores do; rdflib would take `BASE <x/>` as it is and leave IRIs relative."""
+    from urllib.parse import urljoin
+
+    from rdflib import URIRef
+
+    base = QUERY_BASE
+    for declaration in parsed[0]:
+        if declaration.name == "Base":
+            base = declaration["iri"] = URIRef(urljoin(base, str(declaration["iri"])))
 
 
 def _is_update(text: str, parse_update: Any) -> bool:
@@ -287,9 +304,10 @@ def _found(err: Any) -> str:
     return repr(rest[:20]) if rest else "the end of the query"
 
 
-def check_query(query: Query, *, relpath: str = "<text>") -> None:
-    """Refuse what would reach outside the loaded graph: FROM / FROM NAMED and SERVICE, anywhere."""
-    if query.algebra.get("datasetClause"):
+def check_query(query: Query, *, relpath: str = "<text>", dataset_clause: bool = False) -> None:
+    """Refuse what would reach outside the loaded graph: FROM / FROM NAMED (unless `dataset_clause`) and
+    SERVICE, anywhere."""
+    if query.algebra.get("datasetClause") and not dataset_clause:
         raise QueryError(
             f"{relpath}: FROM and FROM NAMED are not accepted: queries run over the loaded graph only",
             hint="Remove the dataset clause; GRAPH <urn:pia-kg:file:data/...> picks one file's triples.",

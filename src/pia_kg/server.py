@@ -1,24 +1,26 @@
 """`pia-kg serve`: a read-only SPARQL 1.1 Protocol endpoint and linked-data server (Starlette, ASGI).
 
 Routes:
-- `/sparql`: queries by GET `?query=`, POST form (`query=`) or POST `application/sparql-query`; results by
-  content negotiation; the Service Description when there is no query. Updates, by any route or content type,
-  get 403; FROM, FROM NAMED and SERVICE get 400 before evaluation. Each query runs in a worker process
-  (`workers.WorkerPool`) under a time limit (503 when passed: the worker is killed and replaced) and a row
-  limit (400); request bodies above a size limit get 413.
-- `/id/<type>/<slug>` and `/ns`: HTML for browsers, Turtle / JSON-LD / N-Triples / RDF/XML for machines
-  (`Vary: Accept`); `.html`, `.fr.html`, `.ttl`, `.jsonld`, `.nt` and `.rdf` URLs always work. Unknown
-  resources get a 404 page that suggests similar labels.
-- `/` home page, `/questions/<name>` answers a saved question as a table, `/query` the query UI (YASGUI,
-  served from /static/yasgui/ when `make` has installed it under web/, else a plain form), and every other
-  file of the built site (dumps, dataset description, pages, CSS).
+- `/sparql` (and `/sparql/`): queries by GET `?query=`, POST form (`query=`) or POST
+  `application/sparql-query` (UTF-8 only); results by content negotiation; the Service Description when
+  there is no query. Updates, by any route or content type, get 403; SERVICE gets 400 before evaluation; the
+  dataset (protocol parameters, else FROM / FROM NAMED) is picked among the graphs held (endpoint.py). Each
+  query runs in a worker process (`workers.WorkerPool`) under a time limit (503 when passed: the worker is
+  killed and replaced) and a row limit (400); request bodies above a size limit get 413.
+- `/id/<type>/<slug>`, `/id/<type>/` (the list of a type) and `/ns` (the whole ontology): HTML for browsers,
+  Turtle / JSON-LD / N-Triples / RDF/XML for machines, JSON-LD for `application/json` (`Vary: Accept`);
+  `.html`, `.fr.html`, `.ttl`, `.jsonld`, `.nt` and `.rdf` URLs always work. Unknown resources get a 404
+  page that suggests similar labels.
+- `/` home page, `/questions` the saved questions and `/questions/<name>` one answered as a table, `/query`
+  the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
+  form), and every other file of the built site (dumps, dataset description, pages, CSS).
 CORS is open (`Access-Control-Allow-Origin: *`) so that browser clients on other origins can query.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,20 +32,22 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pia_kg import endpoint
 from pia_kg.conneg import choose, preferred_language
+from pia_kg.errors import ConfigError
 from pia_kg.project import Project
 from pia_kg.server_pages import ONTOLOGY_IRI, Snapshot
 from pia_kg.site.render import render
 from pia_kg.workers import PoolBusy, QueryTimeout, WorkerFailed, WorkerPool
 
 HTML = "text/html"
-LINKED_DATA_TYPES = (HTML, *endpoint.GRAPH_MEDIA_TYPES)
+JSON = "application/json"  # answered with JSON-LD (the project's context inline), as JSON clients expect
+LINKED_DATA_TYPES = (HTML, *endpoint.GRAPH_MEDIA_TYPES, JSON)
 EXTENSIONS = {
     "ttl": "text/turtle",
     "nt": "application/n-triples",
@@ -52,6 +56,7 @@ EXTENSIONS = {
     "html": HTML,
 }
 READ_ONLY = "pia-kg serve is read-only: nothing can change the served graph."
+SPARQL_PATHS = ("/sparql", "/sparql/")  # the trailing slash is what people (and the W3C tests) type too
 
 
 @dataclass(frozen=True)
@@ -65,23 +70,35 @@ class ServerSettings:
 
 
 def open_app(
-    project: Project, *, settings: ServerSettings | None = None, base_url: str = "http://127.0.0.1:8000/"
+    project: Project,
+    *,
+    settings: ServerSettings | None = None,
+    base_url: str = "http://127.0.0.1:8000/",
+    graph_names: Mapping[str, str] | None = None,
 ) -> Starlette:
     """Load the project, take the site from a fresh `dist/` or build it into a temporary folder, make the app.
 
-    The temporary folder is removed when the app shuts down.
+    `graph_names` maps project files (`data/x.ttl`) to the IRIs the endpoint names their graphs by, instead of
+    `urn:pia-kg:file:<path>` (see `graph_renames`). The temporary folder is removed when the app shuts
+    down.
     """
+    from dataclasses import replace
+
     from pia_kg.export import canonical_dataset
     from pia_kg.loading import load
     from pia_kg.server_pages import build_site, remove_folder, site_is_fresh, take_snapshot
 
+    renamed = graph_renames(project, graph_names or {})
     kg = load(project)
+    served = kg.graph_ids("ontology", "data")
+    names = {name: renamed.get(name, name) for name in served}
     dist = project.root / "dist"
     built = None if site_is_fresh(project, dist) else build_site(kg, project, base_url=base_url)
     try:
         snapshot = take_snapshot(kg, project, site_dir=built or dist)
+        snapshot = replace(snapshot, graph_names=tuple(str(names[name]) for name in served))
         dataset = canonical_dataset(kg)
-        nquads = endpoint.dump_dataset(dataset.graph(name) for name in kg.graph_ids("ontology", "data"))
+        nquads = endpoint.dump_dataset((names[name], dataset.graph(name)) for name in served)
     except BaseException:
         if built is not None:
             remove_folder(built)
@@ -93,6 +110,34 @@ def open_app(
         yasgui=yasgui_dir(project.root),
         on_shutdown=None if built is None else lambda: remove_folder(built),
     )
+
+
+def graph_renames(project: Project, requested: Mapping[str, str]) -> dict[URIRef, URIRef]:
+    """The endpoint's own names for some files' graphs: `requested` maps files to IRIs (`--graph-name`).
+
+    A file is given as a path inside the project (`data/x.ttl`) or from the working directory; it must be
+    one of the served ontology or data files, each IRI absolute and the name of one graph only.
+    """
+    from urllib.parse import urlsplit
+
+    from pia_kg.loading import graph_id
+
+    hint = "Give --graph-name FILE=IRI with FILE an ontology or data file (data/x.ttl), IRI absolute (http://...)."
+    served = {graph_id(project.relative(path)) for path in (*project.ontology_files(), *project.data_files())}
+    renamed: dict[URIRef, URIRef] = {}
+    for file, iri in requested.items():
+        inside = project.root / file
+        identifier = graph_id(project.relative(inside if inside.is_file() else Path(file)))
+        if identifier not in served:
+            raise ConfigError(f"--graph-name {file}={iri}: {file} is not an ontology or data file", hint=hint)
+        if not urlsplit(iri).scheme or any(ord(char) <= 0x20 or char in '<>"{}|^`\\' for char in iri):
+            raise ConfigError(f"--graph-name {file}={iri}: {iri!r} is not an absolute IRI", hint=hint)
+        renamed[identifier] = URIRef(iri)
+    names = [renamed.get(name, name) for name in served]
+    taken = sorted({name for name in names if names.count(name) > 1})
+    if taken:
+        raise ConfigError(f"--graph-name: <{taken[0]}> would name two graphs", hint="Give each its own IRI.")
+    return renamed
 
 
 def serve(app: Starlette, *, host: str, port: int) -> None:
@@ -194,9 +239,13 @@ def create_app(
 
     routes: list[Any] = [
         Route("/", server.home, methods=["GET"]),
-        Route("/sparql", server.sparql, methods=["GET", "POST", "OPTIONS"]),
+        *(Route(path, server.sparql, methods=["GET", "POST", "OPTIONS"]) for path in SPARQL_PATHS),
         Route("/query", server.query_ui, methods=["GET"]),
+        Route("/questions", server.questions, methods=["GET"]),
+        Route("/questions/", server.questions, methods=["GET"]),
         Route("/questions/{name}", server.question, methods=["GET"]),
+        Route("/id/{kind}", server.kind_redirect, methods=["GET"]),
+        Route("/id/{kind}/", server.kind_list, methods=["GET"]),
         Route("/id/{kind}/{name}", server.resource, methods=["GET"]),
         Route("/ns", server.ontology, methods=["GET"]),
         Route("/ns.{ext}", server.ontology, methods=["GET"]),
@@ -241,7 +290,7 @@ class ReadOnlyMiddleware:
             response: Response | None = None
             if content_type == "application/sparql-update":
                 response = _text(403, f"SPARQL Update is not accepted. {READ_ONLY}")
-            elif scope["path"] != "/sparql" or scope["method"] != "POST":
+            elif scope["path"] not in SPARQL_PATHS or scope["method"] != "POST":
                 response = _text(405, f"{scope['method']} is not allowed here. {READ_ONLY}")
                 response.headers["Allow"] = "GET, HEAD, OPTIONS"
             if response is not None:
@@ -291,9 +340,6 @@ class _Server:
             return _text(400, "give one query parameter, not several")
         defaults = tuple(value for name, value in fields if name == "default-graph-uri")
         named = tuple(value for name, value in fields if name == "named-graph-uri")
-        problem = endpoint.check_graph_names((*defaults, *named), self.snapshot.graph_names)
-        if problem is not None:
-            return _text(400, problem)
         if not queries:
             if request.method == "POST":
                 return _text(400, "no query: send query=... (form) or an application/sparql-query body")
@@ -320,11 +366,15 @@ class _Server:
             body += chunk
             if len(body) > self.settings.max_body:
                 return _too_large(self.settings.max_body)
+        header = request.headers.get("content-type", "")
+        content_type = header.split(";")[0].strip().lower()
+        charset = _parameter(header, "charset")
+        if charset is not None and charset.lower() not in ("utf-8", "utf8"):  # Protocol 2.1.2 and 2.1.3
+            return _text(415, f"cannot read a body in {charset}", "Send the query as UTF-8.")
         try:
             text = bytes(body).decode("utf-8")
         except UnicodeDecodeError:
             return _text(400, "the request body is not UTF-8")
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "application/x-www-form-urlencoded":
             return parse_qsl(text, keep_blank_values=True)
         if content_type == "application/sparql-query":
@@ -371,10 +421,26 @@ class _Server:
             return self._site_file(f"id/{kind}/{name}", request)
         slug, fixed = _split_extension(name)
         path = f"id/{kind}/{slug}"
+        if slug == "index" and fixed is not None and self.snapshot.has_kind(kind):
+            return self._negotiate(request, lambda: self.snapshot.kind_list(kind), page=path, fixed=fixed)
         iri = self.snapshot.paths.get(path)
         if iri is None:
             return self._not_found_page(request)
-        return self._negotiate(request, iri, page=path, fixed=fixed)
+        return self._negotiate(request, lambda: self.snapshot.description(iri), page=path, fixed=fixed)
+
+    async def kind_list(self, request: Request) -> Response:
+        """`/id/<type>/`: the list of the resources of that type (the site's index page, or RDF)."""
+        kind = request.path_params["kind"]
+        if not self.snapshot.has_kind(kind):
+            return self._not_found_page(request)
+        page = f"id/{kind}/index"
+        return self._negotiate(request, lambda: self.snapshot.kind_list(kind), page=page, fixed=None)
+
+    async def kind_redirect(self, request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if not self.snapshot.has_kind(kind):
+            return self._not_found_page(request)
+        return RedirectResponse(f"/id/{kind}/", status_code=301)
 
     async def ontology(self, request: Request) -> Response:
         ext = request.path_params.get("ext")
@@ -383,9 +449,13 @@ class _Server:
             fixed = "fr.html" if ext == "fr.html" else ext
             if fixed not in EXTENSIONS and fixed != "fr.html":
                 return self._not_found_page(request)
-        return self._negotiate(request, ONTOLOGY_IRI, page="ns", fixed=fixed)
+        ontology = self.snapshot.description(ONTOLOGY_IRI)
+        return self._negotiate(request, lambda: ontology, page="ns", fixed=fixed)
 
-    def _negotiate(self, request: Request, iri: URIRef, *, page: str, fixed: str | None) -> Response:
+    def _negotiate(
+        self, request: Request, graph: Callable[[], Graph], *, page: str, fixed: str | None
+    ) -> Response:
+        """Answer `page` (a site path without extension) as HTML from the site, or `graph()` as RDF."""
         if fixed is not None:
             media_type = HTML if fixed == "fr.html" else EXTENSIONS[fixed]
             lang = "fr" if fixed == "fr.html" else "en"
@@ -403,9 +473,8 @@ class _Server:
             response = self._site_file(file, request)
             location = file.rsplit("/", 1)[-1]
         else:
-            description = self._description(iri, media_type)
-            response = _answer_response(description)
-            extension = next(ext for ext, known in EXTENSIONS.items() if known == media_type)
+            response = _answer_response(self._serialize(graph(), media_type))
+            extension = "jsonld" if media_type == JSON else _EXTENSION_OF[media_type]
             location = f"{name}.{extension}"
         if vary is not None:
             response.headers["Vary"] = vary
@@ -414,9 +483,9 @@ class _Server:
             del response.headers["Vary"]
         return response
 
-    def _description(self, iri: URIRef, media_type: str) -> endpoint.Answer:
-        graph: Graph = self.snapshot.description(iri)
-        if media_type == "application/ld+json":
+    def _serialize(self, graph: Graph, media_type: str) -> endpoint.Answer:
+        """RDF in `media_type`; JSON-LD (also for `application/json`) compacted with the project context."""
+        if media_type in ("application/ld+json", JSON):
             from pia_kg.jsonld import compact_graph, dump_json
 
             return endpoint.Answer(200, media_type, dump_json(compact_graph(graph, self.snapshot.context)))
@@ -438,6 +507,11 @@ class _Server:
         return HTMLResponse(
             render("serve-home.html.j2", home_page(self.snapshot, has_yasgui=self.has_yasgui))
         )
+
+    async def questions(self, request: Request) -> Response:
+        from pia_kg.server_pages import questions_page
+
+        return HTMLResponse(render("serve-questions.html.j2", questions_page(self.snapshot)))
 
     async def query_ui(self, request: Request) -> Response:
         from pia_kg.server_pages import query_ui_page
@@ -485,8 +559,20 @@ class _Refused(Exception):
         self.response = response
 
 
+def _parameter(header: str, name: str) -> str | None:
+    """The value of parameter `name` of a media type header (`text/x; charset="utf-8"` -> `utf-8`)."""
+    for part in header.split(";")[1:]:
+        key, equals, value = part.partition("=")
+        if equals and key.strip().lower() == name:
+            return value.strip().strip('"')
+    return None
+
+
 def _too_large(limit: int) -> Response:
     return _text(413, f"the request body is larger than {limit} bytes", "Send a shorter query.")
+
+
+_EXTENSION_OF = {media_type: extension for extension, media_type in EXTENSIONS.items()}
 
 
 def _split_extension(name: str) -> tuple[str, str | None]:

@@ -45,11 +45,31 @@ class Snapshot:
     data_triples: int
 
     def description(self, iri: URIRef) -> Graph:
-        """The concise bounded description of `iri` plus the labels of the resources it links to."""
-        return describe_with_labels(self.ontology if iri == ONTOLOGY_IRI else self.graph, iri)
+        """The concise bounded description of `iri` plus the labels of the resources it links to; for the
+        ontology's IRI, the whole ontology (classes, properties, concept schemes), as `dist/ns.ttl` has it.
+        """
+        if iri == ONTOLOGY_IRI:
+            return self.ontology
+        return describe_with_labels(self.graph, iri)
 
     def question(self, name: str) -> SavedQuery | None:
         return next((saved for saved in self.questions if saved.name == name), None)
+
+    def has_kind(self, kind: str) -> bool:
+        return any(name == kind for name, _ in self.counts)
+
+    def kind_list(self, kind: str) -> Graph:
+        """The resources of one type (`id/<kind>/...`): their rdf:type and labels, for the list's RDF."""
+        from pia_kg.namespaces import RDF
+
+        listing = bind_prefixes(Graph(bind_namespaces="none"))
+        for path, iri in sorted(self.paths.items()):
+            if path.split("/")[1] != kind:
+                continue
+            for predicate in (RDF.type, *LABEL_PREDICATES):
+                for obj in self.graph.objects(iri, predicate):
+                    listing.add((iri, predicate, obj))
+        return listing
 
 
 def take_snapshot(kg: KnowledgeGraph, project: Project, *, site_dir: Path) -> Snapshot:
@@ -284,6 +304,22 @@ def _cell(snapshot: Snapshot, term: Node | None) -> Cell:
     if isinstance(term, Literal):
         return Cell(str(term), lang=term.language)
     return Cell(f"_:{term}")
+
+
+@dataclass(frozen=True)
+class QuestionsPage:
+    chrome: p.Chrome
+    title: str
+    questions: tuple[QuestionLink, ...]
+
+
+def questions_page(snapshot: Snapshot) -> QuestionsPage:
+    """Every saved question (rules aside), each linking to its answer at `questions/<name>`."""
+    return QuestionsPage(
+        chrome=chrome("", other_href="questions.fr.html"),
+        title="Saved questions",
+        questions=question_links(snapshot, root=""),
+    )
 
 
 def query_ui_page(snapshot: Snapshot, *, has_yasgui: bool) -> QueryUiPage:

@@ -135,12 +135,13 @@ def query(store: pyoxigraph.Store, text: str, *, bindings: Mapping[str, Node] | 
     The result has rdflib terms: `.vars` and rows for SELECT, `.askAnswer` for ASK, `.graph` otherwise.
     """
     from pia_kg.netguard import check_oxigraph_query
+    from pia_kg.queries import QUERY_BASE
 
     reject_service(text)
     bound = substitute(text, bindings) if bindings else text
     check_oxigraph_query(bound)  # pyoxigraph's own HTTP client is outside Python's audit hooks
     try:
-        answer = store.query(bound, prefixes=PREFIXES, use_default_graph_as_union=True)
+        answer = store.query(bound, prefixes=PREFIXES, base_iri=QUERY_BASE, use_default_graph_as_union=True)
     except SyntaxError as err:
         raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
     return to_result(answer)
@@ -319,8 +320,10 @@ def parsed_algebra(text: str) -> Any:
     """rdflib's algebra of the query, with the project prefixes (parsed once per text, cached)."""
     from rdflib.plugins.sparql import prepareQuery
 
+    from pia_kg.queries import QUERY_BASE
+
     try:
-        return prepareQuery(text, initNs=PREFIXES).algebra
+        return prepareQuery(text, initNs=PREFIXES, base=QUERY_BASE).algebra
     except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
         raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
 

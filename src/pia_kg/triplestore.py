@@ -25,6 +25,7 @@ from rdflib.term import Node
 from pia_kg.errors import PiaError
 from pia_kg.loading import GRAPH_PREFIX, KnowledgeGraph, graph_kind, knowledge_graph_of
 from pia_kg.namespaces import bind_prefixes
+from pia_kg.queries import QUERY_BASE
 from pia_kg.store import reject_service, substitute, treat_as_blank
 
 if TYPE_CHECKING:
@@ -235,6 +236,7 @@ def remote_query(
     """
     form = reject_service(text)
     bound = treat_as_blank(substitute(text, bindings) if bindings else text, GENID)
+    bound = f"BASE <{QUERY_BASE}>\n{bound}"  # relative IRIs resolve as in a local run, not as the store would
     chosen = list(graphs) if graphs is not None else [
         identifier for identifier in remote_graph_ids(endpoint) if graph_kind(identifier) != "shapes"
     ]

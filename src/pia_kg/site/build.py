@@ -52,10 +52,13 @@ class BuildResult:
     dumps: tuple[Dump, ...] = ()
 
 
-def build_release(project: Project, *, output_dir: Path, base_url: str = DEFAULT_BASE_URL) -> BuildResult:
-    """Validate the project; if it conforms, write the release to `output_dir` atomically."""
-    if not base_url.endswith("/"):
-        base_url += "/"
+def build_release(project: Project, *, output_dir: Path, base_url: str | None = None) -> BuildResult:
+    """Validate the project; if it conforms, write the release to `output_dir` atomically.
+
+    Without `base_url` the .htaccess redirects within the folder it is served from (see `htaccess`).
+    """
+    redirect_base = base_url.rstrip("/") + "/" if base_url else None
+    base_url = redirect_base or DEFAULT_BASE_URL
     if base_url.rstrip("/") == W3ID_BASE.rstrip("/"):
         raise ConfigError(
             f"--base-url {base_url} is the persistent identifier itself: the redirect would point to itself",
@@ -69,7 +72,7 @@ def build_release(project: Project, *, output_dir: Path, base_url: str = DEFAULT
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.build-"))
     try:
-        dumps = write_release(kg, project, staging, base_url=base_url)
+        dumps = write_release(kg, project, staging, base_url=base_url, redirect_base=redirect_base)
         files = sum(1 for path in staging.rglob("*") if path.is_file())
         _swap(staging, output_dir)
     except BaseException:
@@ -110,8 +113,13 @@ class _Writer:
         self.bytes(relpath, text.encode("utf-8"))
 
 
-def write_release(kg: KnowledgeGraph, project: Project, root: Path, *, base_url: str) -> list[Dump]:
-    """Write every file of the release under `root`; returns the dumps (for the dataset description)."""
+def write_release(
+    kg: KnowledgeGraph, project: Project, root: Path, *, base_url: str, redirect_base: str | None = None
+) -> list[Dump]:
+    """Write every file of the release under `root`; returns the dumps (for the dataset description).
+
+    `redirect_base` is where the .htaccess sends the IRIs (None: to the files beside them, see `htaccess`).
+    """
     out = _Writer(root)
     context = read_context(project.ontology_dir)
     dataset = canonical_dataset(kg)
@@ -136,7 +144,7 @@ def write_release(kg: KnowledgeGraph, project: Project, root: Path, *, base_url:
     out.bytes("ns.ttl", turtle(ontology).encode("utf-8"))
     out.bytes("ns.jsonld", dump_json(compact_graph(ontology, context, context_url=True)))
     _write_pages(out, graph, project=project, context=context, dumps=dumps)
-    out.text(".htaccess", htaccess(base_url))
+    out.text(".htaccess", htaccess(redirect_base))
     out.bytes("static/style.css", (Path(__file__).parent / "static" / "style.css").read_bytes())
     return dumps
 
@@ -257,33 +265,41 @@ CONNEG: tuple[tuple[str, str], ...] = (
 )
 
 
-def htaccess(base_url: str) -> str:
-    """Apache rules for https://w3id.org/pia-kg/: 303 from each IRI to the file of the negotiated format.
+def htaccess(base_url: str | None) -> str:
+    """Apache rules: 303 from each IRI path to the file of the negotiated format (mod_rewrite).
 
     `id/<type>/<slug>` and `ns` (and `ns/<version>`) answer Turtle, JSON-LD or HTML (French if it is the
-    first language the browser accepts); `dataset` answers its description; every other path redirects to
-    the same path on the site.
+    first language the browser accepts); `dataset` answers its description. With `base_url` (the address of
+    the site) the rules are those of https://w3id.org/pia-kg/: the redirects go to that site, and every other
+    path redirects to the same path there. Without it the redirects are relative, to the file beside the
+    requested path in the folder the .htaccess is served from, so the rules work wherever that folder is
+    deployed and never point at a host that was only a guess.
     """
-    lines = [
+    header = [
         "# Content negotiation for https://w3id.org/pia-kg/ -> the pia-kg site. Written by `pia-kg build`.",
-        "Options +FollowSymLinks",
-        "RewriteEngine on",
-        "",
     ]
+    if base_url is None:
+        header = [
+            "# Content negotiation for the IRIs of this folder, wherever it is served. Written by",
+            "# `pia-kg build` without --base-url: each redirect stays in this folder. For",
+            "# https://w3id.org/pia-kg/, build with --base-url set to the address of the site.",
+        ]
+    prefix = base_url or ""
+    lines = [*header, "Options +FollowSymLinks", "RewriteEngine on", ""]
     routes = (("^(id/[^/]+/[^/.]+)$", "$1"), ("^(ns)(/[0-9][0-9.]*)?$", "ns"), ("^(dataset)$", "dataset"))
     for pattern, target in routes:
         for accept, extension in CONNEG:
             lines += [
                 f"RewriteCond %{{HTTP_ACCEPT}} {accept}",
-                f"RewriteRule {pattern} {base_url}{target}{extension} [R=303,L]",
+                f"RewriteRule {pattern} {prefix}{target}{extension} [R=303,L]",
             ]
         html_target = "index" if target == "dataset" else target
         lines += [
             "RewriteCond %{HTTP_ACCEPT_LANGUAGE} ^fr",
-            f"RewriteRule {pattern} {base_url}{html_target}.fr.html [R=303,L]",
-            f"RewriteRule {pattern} {base_url}{html_target}.html [R=303,L]",
+            f"RewriteRule {pattern} {prefix}{html_target}.fr.html [R=303,L]",
+            f"RewriteRule {pattern} {prefix}{html_target}.html [R=303,L]",
             "",
         ]
-    lines += ["RewriteRule ^$ " + base_url + " [R=302,L]", f"RewriteRule ^(.+)$ {base_url}$1 [R=302,L]", ""]
+    if base_url is not None:
+        lines += [f"RewriteRule ^$ {base_url} [R=302,L]", f"RewriteRule ^(.+)$ {base_url}$1 [R=302,L]", ""]
     return "\n".join(lines)
-
