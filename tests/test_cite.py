@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from rdflib import Graph
 
 from pia_kg.citing import find_text
 from pia_kg.cli import cli
 
-from .conftest import REPO_ROOT, SOURCE_FILE, SOURCES_DIR, TURTLE_PREFIXES
+from .conftest import REPO_ROOT, SOURCE_FILE, SOURCE_SHA256, SOURCES_DIR, TURTLE_PREFIXES
 
 DOC = "doc:pr-2025-07-current-ai-maroc"
+DOC_IRI = "https://w3id.org/pia-kg/id/doc/pr-2025-07-current-ai-maroc"
 BASE = ["--project", str(REPO_ROOT), "--sources", str(SOURCES_DIR)]
 
 
@@ -86,3 +90,68 @@ def test_sources_says_when_a_text_is_not_available_locally(runner: CliRunner, tm
     result = runner.invoke(cli, args)
     assert result.exit_code == 0
     assert '"available": false' in result.stdout
+
+
+TITLE = "Press release: memorandum of understanding between Current AI and Morocco (July 2025)"
+QUOTE = "Nous sommes fiers de compter le Maroc"
+
+
+def test_issue_14_a_relative_path_to_a_known_source_cites_it_and_says_which_document_it_is(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a curator types the path of the text, e.g. ../shared/sources/<file>."""
+    monkeypatch.chdir(REPO_ROOT)
+    path = os.path.relpath(SOURCES_DIR / SOURCE_FILE, REPO_ROOT)
+    result = runner.invoke(cli, [*BASE, "cite", path, QUOTE], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == cite(runner, DOC, QUOTE).stdout
+    assert f"<{DOC_IRI}>" in result.stderr
+    assert TITLE in result.stderr
+    assert path in result.stderr
+
+
+def test_issue_14_a_copy_of_a_known_source_elsewhere_is_recognised_by_its_sha256(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    copy = tmp_path / "press release.txt"
+    copy.write_bytes((SOURCES_DIR / SOURCE_FILE).read_bytes())
+    result = runner.invoke(cli, [*BASE, "cite", str(copy), QUOTE], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == cite(runner, DOC, QUOTE).stdout
+    assert f"<{DOC_IRI}>" in result.stderr
+
+
+def test_issue_14_a_path_to_a_file_that_is_no_known_source_exits_2_with_the_known_documents(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("Nous sommes fiers de compter le Maroc.\n", encoding="utf-8")
+    result = cite(runner, str(other), QUOTE)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{DOC} ({SOURCE_FILE})" in result.stderr
+    assert hashlib.sha256(other.read_bytes()).hexdigest() in result.stderr
+    assert 'pia:sourceFileName "notes.txt"' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert other.read_text(encoding="utf-8") == "Nous sommes fiers de compter le Maroc.\n"
+
+
+def test_issue_14_an_edited_copy_of_a_known_source_is_refused_naming_both_hashes(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    edited = tmp_path / SOURCE_FILE
+    edited.write_bytes((SOURCES_DIR / SOURCE_FILE).read_bytes() + b"\n")
+    result = cite(runner, str(edited), QUOTE)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert hashlib.sha256(edited.read_bytes()).hexdigest() in result.stderr
+    assert f"{DOC} records" in result.stderr and SOURCE_SHA256 in result.stderr
+
+
+def test_issue_14_a_path_to_no_file_exits_2_and_names_the_known_documents(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = cite(runner, str(tmp_path / "missing.txt"), QUOTE)
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr
+    assert DOC in result.stderr

@@ -4,20 +4,35 @@
 straight and curly quotes and apostrophes match each other), so that a curator can paste a quote from a
 browser or an e-mail. The selectors always carry the source's own characters, counted in code points as
 sources.py checks them. `pia-kg sources` lists the documents and the state of their texts.
+
+A source is named by its document (IRI or CURIE), by the file name of its text in the sources folder, or by
+the path of a file (issue 14): a file is a known source when its sha256 is the one a document records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from pia_kg.errors import DataError
-from pia_kg.namespaces import OA, PIA, PROV, RDF, XSD, bind_prefixes, compact_iri, expand_curie
+from pia_kg.namespaces import (
+    DCTERMS,
+    OA,
+    PIA,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    bind_prefixes,
+    compact_iri,
+    expand_curie,
+)
 from pia_kg.sources import Selector, SourceTextError, Span, find_quote, load_source_text, make_selector
 
 _QUOTE_CLASSES = {
@@ -37,15 +52,17 @@ class Document:
     iri: URIRef
     file_name: str
     sha256: str | None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a text was found, and how: `exact` or `tolerant`."""
+    """Where a text was found, and how (`exact` or `tolerant`); `text_path`: the file given, if one was."""
 
     document: Document
     selector: Selector
     match: str
+    text_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -68,31 +85,87 @@ def documents(graph: Graph) -> list[Document]:
     declared = {s for s in graph.subjects(PIA.sourceFileName, None) if isinstance(s, URIRef)}
     for iri in sorted(declared, key=str):
         sha = graph.value(iri, PIA.sha256)
-        found.append(Document(iri, str(graph.value(iri, PIA.sourceFileName)), str(sha) if sha else None))
+        file_name = str(graph.value(iri, PIA.sourceFileName))
+        found.append(Document(iri, file_name, str(sha) if sha else None, _title(graph, iri)))
     return found
 
 
+def _title(graph: Graph, iri: URIRef) -> str | None:
+    """The document's label, in English if it has one (skos:prefLabel, dcterms:title or rdfs:label)."""
+    labels = [
+        label
+        for predicate in (SKOS.prefLabel, DCTERMS.title, RDFS.label)
+        for label in graph.objects(iri, predicate)
+        if isinstance(label, Literal)
+    ]
+    if not labels:
+        return None
+    return str(min(labels, key=lambda label: (label.language != "en", label.language or "", str(label))))
+
+
 def find_document(graph: Graph, source: str, *, sources_dir: Path) -> Document:
-    """The document named by IRI, CURIE or file name; a file not yet declared gets a hint with its sha256."""
+    """The document named by IRI, CURIE, file name or path of its text; see `find_source`."""
+    return find_source(graph, source, sources_dir=sources_dir)[0]
+
+
+def find_source(graph: Graph, source: str, *, sources_dir: Path) -> tuple[Document, Path | None]:
+    """The document that `source` names, and the path to read its text from if `source` is a path.
+
+    A bare file name is looked up in the sources folder; any other existing file is the text of the
+    document whose pia:sha256 it has. A file that no document records raises a DataError with its sha256
+    and the node to add to data/sources.ttl.
+    """
     known = documents(graph)
     iri = expand_curie(source) if (":" in source or source.startswith("<")) else None
     for document in known:
         if document.iri == iri or document.file_name == source or str(document.iri) == source:
-            return document
-    path = Path(sources_dir) / source
-    if Path(source).name == source and path.is_file():
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            return document, None
+    in_sources = Path(sources_dir) / source
+    if Path(source).name == source and in_sources.is_file():
+        return _document_of_file(known, in_sources, given=source, sources_dir=sources_dir), in_sources
+    path = Path(source)
+    if path.is_file():
+        return _document_of_file(known, path, given=source, sources_dir=sources_dir), path
+    listing = _listing(known)
+    if Path(source).name != source or path.exists():
+        what = "not a file" if path.exists() else "no such file"
         raise DataError(
-            f"{source}: no document in data/ declares this file",
-            hint="Add a document node to data/sources.ttl first, e.g.\n"
-            f"doc:<slug>\n    a pia:PressRelease ;\n    pia:sha256 \"{digest}\" ;\n"
-            f"    pia:sourceFileName \"{source}\" .",
+            f"{source}: {what}, and not a known source document (known: {listing})",
+            hint="Give a document (doc:...), the file name of its text, or the path of the text file.",
         )
-    names = ", ".join(compact_iri(str(document.iri)) for document in known) or "none"
     raise DataError(
-        f"{source}: not a known source document (known: {names})",
+        f"{source}: not a known source document (known: {listing})",
         hint="Run `pia-kg sources` to list documents, or check --sources.",
     )
+
+
+def _document_of_file(known: list[Document], path: Path, *, given: str, sources_dir: Path) -> Document:
+    """The document whose recorded sha256 is the file's; else a DataError saying how to declare it."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    for document in known:
+        if document.sha256 is not None and document.sha256.strip().lower() == digest:
+            return document
+    for document in known:
+        if document.file_name == path.name:
+            raise DataError(
+                f"{given}: its sha256 is {digest}, but {compact_iri(str(document.iri))} records "
+                f"{document.sha256 or 'none'} for {document.file_name}",
+                hint="Cite the text as recorded (the file in the sources folder): offsets made on other "
+                "bytes would not match it.",
+            )
+    in_sources = path.resolve().parent == Path(sources_dir).resolve()
+    step = "" if in_sources else f"put it in the sources folder ({sources_dir}) and "
+    raise DataError(
+        f"{given}: this file is not the text of a known source document (known: {_listing(known)})",
+        hint=f"To cite it, {step}describe it in data/sources.ttl first, e.g.\n"
+        f"doc:<slug>\n    a pia:PressRelease ;\n    pia:sha256 \"{digest}\" ;\n"
+        f"    pia:sourceFileName \"{path.name}\" .\nCONTRIBUTING.md, step 1, shows the whole node.",
+    )
+
+
+def _listing(known: list[Document]) -> str:
+    return ", ".join(f"{compact_iri(str(d.iri))} ({d.file_name})" for d in known) or "none"
 
 
 def tolerant_pattern(needle: str) -> re.Pattern[str]:
@@ -139,12 +212,15 @@ def closest(text: str, needle: str, *, limit: int = 3) -> list[tuple[float, Span
 
 def cite(graph: Graph, source: str, needle: str, *, sources_dir: Path, context: int = 20) -> Citation:
     """Find `needle` once in the source text; absent or ambiguous text raises a CitationError."""
-    document = find_document(graph, source, sources_dir=sources_dir)
-    text = _read(sources_dir, document)
+    document, text_path = find_source(graph, source, sources_dir=sources_dir)
+    if text_path is None:
+        text = _read(sources_dir, document)
+    else:
+        text = _read(text_path.parent, replace(document, file_name=text_path.name))
     spans, how = find_text(text, needle)
     if len(spans) == 1:
         span = spans[0]
-        return Citation(document, make_selector(text, span.start, span.end, context), how)
+        return Citation(document, make_selector(text, span.start, span.end, context), how, text_path)
     if spans:
         listing = "\n".join(f"  {s.start}-{s.end}: {_in_context(text, s)}" for s in spans)
         raise CitationError(
@@ -203,6 +279,14 @@ def render_citation(citation: Citation) -> str:
         f"({citation.match} match, code points {citation.selector.start}-{citation.selector.end})"
     )
     return head + "\n" + render_predicates(graph, fact) + "\n"
+
+
+def describe_source(citation: Citation) -> str:
+    """One line naming the cited document (CURIE, IRI, title) and the file its text was read from."""
+    document = citation.document
+    title = f" \u201c{document.title}\u201d" if document.title else ""
+    where = f"{citation.text_path} (sha256 matches)" if citation.text_path else document.file_name
+    return f"Document: {compact_iri(str(document.iri))} <{document.iri}>{title}; text: {where}."
 
 
 def source_rows(graph: Graph, *, sources_dir: Path) -> list[SourceRow]:

@@ -60,24 +60,28 @@ def fmt(settings: Settings, check: bool, paths: tuple[Path, ...]) -> None:
 def cite(settings: Settings, source: str, text: str, context: int, sources_dir: Path | None) -> None:
     """Find a quote in a source text and print its pia:evidence block
 
-    SOURCE is a document (CURIE such as doc:pr-2025-07-current-ai-maroc, or IRI) or the file name of its text
-    in the sources folder. The text is searched exactly, then with any white space and straight or curly
-    quotes and apostrophes matching each other; the selectors carry the source's own characters. Paste the
-    printed lines into the fact's subject block, then run `pia-kg fmt`. Exits 2 if the text is absent (the
-    closest passages are listed) or occurs more than once (every occurrence is listed).
+    SOURCE is a document (CURIE such as doc:pr-2025-07-current-ai-maroc, or IRI), the file name of its text
+    in the sources folder, or the path of a text file, which is known by the sha256 that a document records.
+    The document cited is named on stderr. The text is searched exactly, then with any white space and
+    straight or curly quotes and apostrophes matching each other; the selectors carry the source's own
+    characters. Paste the printed lines into the fact's subject block, then run `pia-kg fmt`. Exits 2 if
+    SOURCE is no known document (they are listed), if the text is absent (the closest passages are listed)
+    or if it occurs more than once (every occurrence is listed).
 
     \b
     Example:
         pia-kg cite doc:pr-2025-07-current-ai-maroc "Nous sommes fiers de compter le Maroc"
+        pia-kg cite ../shared/sources/current-ai-maroc-2025-07.fr.txt "Nous sommes fiers"
     """
     from pia_kg.citing import cite as find_citation
-    from pia_kg.citing import render_citation
+    from pia_kg.citing import describe_source, render_citation
     from pia_kg.loading import load
 
     project = settings.open_project(sources_dir)
     graph = load(project).union("ontology", "data")
     citation = find_citation(graph, source, text, sources_dir=project.sources_dir, context=context)
     click.echo(render_citation(citation), nl=False)
+    click.echo(describe_source(citation), err=True)
     click.echo(
         f"Found ({citation.match} match) at {citation.selector.start}-{citation.selector.end}.", err=True
     )
