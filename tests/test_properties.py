@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -257,4 +256,3 @@ def test_a_byte_level_mutation_of_a_data_file_is_parsed_or_rejected_never_a_cras
 
 def test_every_kind_of_mutation_finds_something_to_mutate(real: KnowledgeGraph) -> None:
     assert required_triples(real) and typed_literals(real) and selector_offsets(real)
-    assert Path(REPO_ROOT / "data").is_dir()

@@ -80,5 +80,8 @@ def test_the_generator_writes_the_same_bytes_for_the_same_seed(tmp_path: Path) -
     generator = load_generator()
     generator.generate(1500, tmp_path / "a")
     generator.generate(1500, tmp_path / "b")
-    for path in sorted((tmp_path / "a" / "data").glob("*.ttl")):
+    first, second = (sorted((tmp_path / side / "data").glob("*.ttl")) for side in ("a", "b"))
+    assert first, "the generator wrote no data file"
+    assert [path.name for path in first] == [path.name for path in second]
+    for path in first:
         assert path.read_bytes() == (tmp_path / "b" / "data" / path.name).read_bytes(), path.name
