@@ -389,14 +389,32 @@ def test_a_saved_question_with_a_bad_parameter_says_what_is_wrong(client: LocalC
     assert "expects an IRI" in page.text
 
 
-def test_the_query_page_preloads_the_saved_questions(client: LocalClient) -> None:
-    page = client.get("/query").text
-    assert "saved-questions" in page or "plain form" in page
-    if "saved-questions" in page:
-        assert client.get("/static/yasgui/yasgui.min.js").status_code == 200
-        start = page.index('id="saved-questions">') + len('id="saved-questions">')
-        questions = json.loads(page[start : page.index("</script>", start)])
-        assert any(question["name"] == "Timeline" for question in questions)
+def test_without_yasgui_the_query_page_is_a_plain_form_listing_the_saved_questions(
+    client: LocalClient,
+) -> None:
+    page = client.get("/query").text  # the fixture project has no web/node_modules
+    assert "plain form" in page and '<form method="post" action="sparql">' in page
+    assert 'href="questions/timeline' in page
+    assert "static/yasgui" not in page and 'id="saved-questions"' not in page
+
+
+def test_with_yasgui_the_query_page_preloads_the_saved_questions(
+    fixture_project: Project, tmp_path: Path
+) -> None:
+    installed = REPO_ROOT / "web" / "node_modules"
+    if not (installed / "@zazuko" / "yasgui" / "build" / "yasgui.min.js").is_file():
+        pytest.skip("YASGUI is not installed: run `make web` (npm ci in web/)")
+    root = tmp_path / "repo"
+    shutil.copytree(fixture_project.root, root)
+    (root / "web").mkdir()
+    (root / "web" / "node_modules").symlink_to(installed)
+    with LocalClient(open_app(Project(root, SOURCES_DIR), settings=ServerSettings(workers=1))) as local:
+        page = local.get("/query").text
+        assert local.get("/static/yasgui/yasgui.min.js").status_code == 200
+    assert '<script src="static/yasgui/yasgui.min.js">' in page and "plain form" not in page
+    start = page.index('id="saved-questions">') + len('id="saved-questions">')
+    questions = json.loads(page[start : page.index("</script>", start)])
+    assert any(question["name"] == "Timeline" for question in questions)
 
 
 # ------------------------------------------------------------------ CLI
