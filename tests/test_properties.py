@@ -171,6 +171,7 @@ def test_the_real_data_conforms_before_any_mutation(real: KnowledgeGraph) -> Non
     assert conforms(real)
 
 
+@pytest.mark.slow
 def test_deleting_a_required_triple_is_always_reported(real: KnowledgeGraph) -> None:
     @settings(PROPERTY_SETTINGS, max_examples=8)
     @given(pair=st.sampled_from(required_triples(real)))
@@ -190,6 +191,7 @@ def typed_literals(kg: KnowledgeGraph) -> list[tuple[URIRef, URIRef, Literal]]:
     )
 
 
+@pytest.mark.slow
 def test_retyping_a_literal_to_a_datatype_that_cannot_hold_it_is_always_reported(
     real: KnowledgeGraph,
 ) -> None:
@@ -217,6 +219,7 @@ def selector_offsets(kg: KnowledgeGraph) -> list[tuple[object, URIRef, Literal]]
     )
 
 
+@pytest.mark.slow
 def test_shifting_a_quotation_offset_is_always_reported(real: KnowledgeGraph) -> None:
     @settings(PROPERTY_SETTINGS, max_examples=8)
     @given(

@@ -44,12 +44,19 @@ cli(sys.argv[1:])
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
-    """A copy of the real repository with a finished build in dist/, and dist/'s files."""
+def copied(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the real repository's ontology, data and queries."""
     root = tmp_path_factory.mktemp("faults") / "repo"
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(REPO_ROOT / folder, root / folder)
     shutil.copy(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(copied: Path) -> tuple[Path, dict[str, bytes]]:
+    """The copy with a finished build in dist/, and dist/'s files."""
+    root = copied
     args = ["--project", str(root), "--sources", str(SOURCES_DIR), "build", "-o", str(root / "dist")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.stderr
@@ -66,6 +73,7 @@ def staging_files(root: Path) -> int:
     return sum(1 for folder in root.glob(".dist.build-*") for path in folder.rglob("*") if path.is_file())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_a_build_killed_while_writing_leaves_the_previous_dist_intact(
     built: tuple[Path, dict[str, bytes]], signal_number: int
@@ -122,9 +130,9 @@ def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_query_output_on_a_full_disk_keeps_the_previous_file(
-    built: tuple[Path, dict[str, bytes]], tmp_path: Path, full_disk: None
+    copied: Path, tmp_path: Path, full_disk: None
 ) -> None:
-    root, _ = built
+    root = copied
     output = tmp_path / "answer.csv"
     output.write_text("previous\n")
     args = [
@@ -144,9 +152,9 @@ def test_query_output_on_a_full_disk_keeps_the_previous_file(
 
 
 def test_export_output_on_a_full_disk_keeps_the_previous_file(
-    built: tuple[Path, dict[str, bytes]], tmp_path: Path, full_disk: None
+    copied: Path, tmp_path: Path, full_disk: None
 ) -> None:
-    root, _ = built
+    root = copied
     output = tmp_path / "graph.ttl"
     output.write_text("previous\n")
     result = CliRunner().invoke(cli, ["--project", str(root), "export", "-o", str(output)])
@@ -156,9 +164,9 @@ def test_export_output_on_a_full_disk_keeps_the_previous_file(
 
 
 def test_fmt_on_a_full_disk_keeps_the_previous_file(
-    built: tuple[Path, dict[str, bytes]], full_disk: None
+    copied: Path, full_disk: None
 ) -> None:
-    root, _ = built
+    root = copied
     path = root / "data" / "people.ttl"
     before = path.read_bytes()
     path.write_bytes(before.replace(b" ;\n", b" ;\n\n", 1))  # a blank line that fmt removes

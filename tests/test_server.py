@@ -240,6 +240,7 @@ def test_an_unknown_post_body_type_gets_415(client: LocalClient) -> None:
     assert response.status_code == 415
 
 
+@pytest.mark.slow
 def test_a_query_past_the_time_limit_is_stopped_with_503_and_the_next_one_runs(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": SLOW})
     assert response.status_code == 503
@@ -247,6 +248,7 @@ def test_a_query_past_the_time_limit_is_stopped_with_503_and_the_next_one_runs(c
     assert sparql_json(client.get("/sparql", params={"query": STATEMENTS}))
 
 
+@pytest.mark.slow
 def test_a_cheap_query_is_answered_while_a_slow_one_is_being_evaluated(fixture_project: Project) -> None:
     """Overlap shown by order, not by timing: with a 600 s limit the slow query cannot end during the test,
     yet the cheap one, sent once a worker has spent a second of CPU on the slow one, must be answered.
@@ -398,6 +400,7 @@ def test_without_yasgui_the_query_page_is_a_plain_form_listing_the_saved_questio
     assert "static/yasgui" not in page and 'id="saved-questions"' not in page
 
 
+@pytest.mark.slow
 def test_with_yasgui_the_query_page_preloads_the_saved_questions(
     fixture_project: Project, tmp_path: Path
 ) -> None:
@@ -420,6 +423,7 @@ def test_with_yasgui_the_query_page_preloads_the_saved_questions(
 # ------------------------------------------------------------------ CLI
 
 
+@pytest.mark.slow
 def test_serve_get_prints_the_body_and_exits_0_on_success(fixture_project: Project) -> None:
     runner = CliRunner()
     query = "ASK { ?s a pia:Statement }"
@@ -431,6 +435,7 @@ def test_serve_get_prints_the_body_and_exits_0_on_success(fixture_project: Proje
     assert "200" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_get_exits_1_when_the_answer_is_not_2xx(fixture_project: Project) -> None:
     result = CliRunner().invoke(
         cli, ["--project", str(fixture_project.root), "serve", "--get", "/sparql?query=x"]
@@ -453,6 +458,7 @@ def test_literal_terms_survive_the_trip_through_the_workers(client: LocalClient)
     assert Literal("été", lang="fr").n3() in response.text
 
 
+@pytest.mark.slow
 def test_the_site_folder_of_a_server_is_removed_when_it_stops(fixture_project: Project) -> None:
     app = open_app(fixture_project, settings=ServerSettings(workers=1))
     site_dir: Path = app.state.site_dir

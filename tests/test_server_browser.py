@@ -20,6 +20,7 @@ from pia_kg.queries import list_queries
 from tests.conftest import REPO_ROOT
 from tests.test_server_clients import start_server, stop_server
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # and it starts a server process
 CHROMIUM = Path("/usr/bin/chromium")
 NODE_MODULES = REPO_ROOT / "web" / "node_modules"
 SCRIPT = r"""

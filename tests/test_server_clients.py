@@ -41,6 +41,8 @@ DESCRIBE = PREFIXES + "DESCRIBE organisation:current-ai"
 HANG_GUARD = 120  # seconds: only stops a test that would otherwise wait for ever
 COMUNICA = REPO_ROOT / "web" / "node_modules" / ".bin" / "comunica-sparql"
 
+pytestmark = pytest.mark.slow  # each test talks to a `pia-kg serve` process, which takes seconds to start
+
 
 @dataclass(frozen=True)
 class Running:
@@ -205,12 +207,14 @@ def comunica(server: str, query: str, media_type: str) -> str:
     return completed.stdout.decode()
 
 
+@pytest.mark.external
 def test_comunica_gets_the_local_answers_for_select_and_ask(server: str) -> None:
     served = json.loads(comunica(server, SELECT, "application/sparql-results+json"))
     assert rows_of(served) == local_rows(SELECT)
     assert json.loads(comunica(server, ASK, "application/sparql-results+json"))["boolean"] is True
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
 def test_comunica_gets_the_local_graphs_for_construct_and_describe(server: str, query: str) -> None:
     served = Graph().parse(data=comunica(server, query, "application/n-triples"), format="nt")

@@ -169,6 +169,7 @@ def test_the_release_ships_context_frames_and_views(dist: Path) -> None:
         assert (dist / "views" / f"{name}.jsonld").is_file()
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(dist: Path) -> None:
     again = built_site("again").output_dir
     first = {p.relative_to(dist): p.read_bytes() for p in sorted(dist.rglob("*")) if p.is_file()}

@@ -171,6 +171,7 @@ def with_plain_integers(graph: Graph) -> Graph:
     return out
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("store", STORES)
 def test_load_puts_one_graph_per_file_and_reports_progress_on_stderr(
     store: str, request: pytest.FixtureRequest, kg: KnowledgeGraph
@@ -185,6 +186,7 @@ def test_load_puts_one_graph_per_file_and_reports_progress_on_stderr(
     assert int(next(iter(count))[0]) == len(kg.union("ontology", "data"))  # type: ignore[index]
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("saved", QUESTIONS, ids=[saved.name for saved in QUESTIONS])
 def test_every_saved_question_gives_the_local_answer_on_the_store(
     saved: RuleQuery, loaded: tuple[str, Endpoint], kg: KnowledgeGraph
@@ -207,6 +209,7 @@ def known_difference(known: dict[tuple[str, str], str], keys: list[tuple[str, st
             pytest.xfail(known[key])
 
 
+@pytest.mark.external
 def test_virtuoso_gives_back_the_very_graph_that_was_pushed(
     virtuoso_endpoint: Endpoint, kg: KnowledgeGraph
 ) -> None:
@@ -216,6 +219,7 @@ def test_virtuoso_gives_back_the_very_graph_that_was_pushed(
     assert isomorphic(fetched.union(), kg.union())
 
 
+@pytest.mark.external
 def test_oxigraph_gives_back_the_graph_with_integer_subtypes_as_xsd_integer(
     oxigraph_endpoint: Endpoint, kg: KnowledgeGraph
 ) -> None:
@@ -225,6 +229,7 @@ def test_oxigraph_gives_back_the_graph_with_integer_subtypes_as_xsd_integer(
     assert isomorphic(fetched.union(), with_plain_integers(kg.union()))
 
 
+@pytest.mark.external
 def test_validate_endpoint_on_virtuoso_conforms_like_the_local_run(
     virtuoso_endpoint: Endpoint, kg: KnowledgeGraph
 ) -> None:
@@ -235,6 +240,7 @@ def test_validate_endpoint_on_virtuoso_conforms_like_the_local_run(
     assert result.stderr.startswith("OK:")
 
 
+@pytest.mark.external
 def test_validate_endpoint_on_oxigraph_reports_only_the_offsets_it_retyped(
     oxigraph_endpoint: Endpoint, kg: KnowledgeGraph
 ) -> None:
@@ -248,6 +254,7 @@ def test_validate_endpoint_on_oxigraph_reports_only_the_offsets_it_retyped(
     assert paths - holders == {"oa:start", "oa:end"}
 
 
+@pytest.mark.external
 def test_writing_to_virtuoso_without_credentials_exits_2_with_a_hint(virtuoso_endpoint: Endpoint) -> None:
     arguments = ["--project", str(REPO_ROOT), "load", "--endpoint", virtuoso_endpoint.query_url]
     result = CliRunner().invoke(cli, arguments)
@@ -325,6 +332,7 @@ def same_answer(local: str, remote: str, *, is_graph: bool) -> bool:
     return answer_of(parsed[0]) == answer_of(parsed[1]) and parsed[0].vars == parsed[1].vars
 
 
+@pytest.mark.external
 @pytest.mark.parametrize(("name", "extra"), QUERY_CASES, ids=[case_id(*case) for case in QUERY_CASES])
 def test_query_endpoint_gives_the_local_answer_of_the_same_command(
     name: str, extra: list[str], loaded: tuple[str, Endpoint]
@@ -343,6 +351,7 @@ def test_query_endpoint_gives_the_local_answer_of_the_same_command(
     assert same_answer(local.stdout, remote.stdout, is_graph="ntriples" in args)
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_query_endpoint_labels_come_from_the_store_as_they_would_locally(
     lang: str, loaded: tuple[str, Endpoint]
@@ -355,6 +364,7 @@ def test_query_endpoint_labels_come_from_the_store_as_they_would_locally(
     assert same_answer(local.stdout, remote.stdout, is_graph=False)
 
 
+@pytest.mark.external
 def test_query_endpoint_writes_the_output_file_and_nothing_on_stdout(
     loaded: tuple[str, Endpoint], tmp_path: Path
 ) -> None:
@@ -367,6 +377,7 @@ def test_query_endpoint_writes_the_output_file_and_nothing_on_stdout(
     assert json.loads(target.read_text(encoding="utf-8"))["head"]["vars"][0] == "membership"
 
 
+@pytest.mark.external
 def test_query_endpoint_obeys_max_rows_as_a_local_query_does(loaded: tuple[str, Endpoint]) -> None:
     _, endpoint = loaded
     result = CliRunner().invoke(
@@ -405,6 +416,7 @@ def test_query_endpoint_on_an_unreachable_store_exits_2_with_a_hint() -> None:
     assert "store is running" in result.stderr
 
 
+@pytest.mark.external
 def test_query_endpoint_on_a_url_the_store_does_not_serve_exits_2(oxigraph_endpoint: Endpoint) -> None:
     url = oxigraph_endpoint.query_url.replace("/query", "/no-such-endpoint")
     result = CliRunner().invoke(cli, ["--project", str(REPO_ROOT), "query", "timeline", "--endpoint", url])
@@ -413,6 +425,7 @@ def test_query_endpoint_on_a_url_the_store_does_not_serve_exits_2(oxigraph_endpo
     assert "failed (404)" in result.stderr
 
 
+@pytest.mark.external
 def test_query_endpoint_with_short_options_works_from_a_fresh_process(loaded: tuple[str, Endpoint]) -> None:
     """In a new interpreter, click imports a module while it reads `-f`; the file guard must not settle its
     network policy before `--endpoint` is read (pytest's process has that module imported already)."""
