@@ -16,6 +16,7 @@ from rdflib import Graph
 
 from pia_kg.namespaces import PREFIXES
 from pia_kg.project import Project
+from tests.outside_programs import MarkerGuard
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -37,6 +38,12 @@ pia:NoteShape a sh:NodeShape ;
     sh:targetSubjectsOf skos:note ;
     sh:property [ sh:path skos:note ; sh:maxLength 5 ; sh:severity sh:Warning ] .
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail a test that starts Chromium, a triplestore or another outside program without its marker."""
+    if not config.pluginmanager.has_plugin("outside-programs"):
+        config.pluginmanager.register(MarkerGuard(), "outside-programs")
 
 
 @pytest.fixture

@@ -24,9 +24,13 @@ FLAGS = [
 ]
 STATEMENT = "id/statement/pr-2025-07-current-ai-maroc--883-1078.html"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing and could not be installed (`make chromium`)"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is missing and could not be installed (`make chromium`)",
+    ),
+]
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

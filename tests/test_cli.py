@@ -101,6 +101,7 @@ def test_summary_prints_one_screen(runner: CliRunner, tiny_project: Project) -> 
     assert result.stderr == ""
 
 
+@pytest.mark.slow
 def test_the_small_data_set_with_the_real_ontology_exits_0(runner: CliRunner, project: Project) -> None:
     args = ["--project", str(project.root), "validate", "--sources", str(SOURCES_DIR), "--fail-on", "warning"]
     result = runner.invoke(cli, args, catch_exceptions=False)
@@ -108,6 +109,7 @@ def test_the_small_data_set_with_the_real_ontology_exits_0(runner: CliRunner, pr
     assert result.stderr == "OK: 0 violations, 0 warnings, 0 infos.\n"
 
 
+@pytest.mark.slow
 def test_a_broken_quote_in_the_small_data_set_exits_1(runner: CliRunner, project: Project) -> None:
     path = project.data_dir / "statements.ttl"
     path.write_text(path.read_text(encoding="utf-8").replace("une étape importante", "une étape décisive"))

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pia_kg.cli import cli
@@ -31,6 +32,7 @@ statement:demo-2025-09--45-101
 """
 
 
+@pytest.mark.slow
 def test_the_contributing_walkthrough_works_end_to_end(tmp_path: Path) -> None:
     runner = CliRunner()
     root, sources = tmp_path / "repo", tmp_path / "sources"

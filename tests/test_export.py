@@ -25,6 +25,7 @@ from .published import repository
 RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", sorted(RDFLIB_FORMATS))
 def test_each_union_format_parses_back_to_a_graph_isomorphic_to_ontology_and_data(fmt: str) -> None:
     _, kg, context = repository()
@@ -43,6 +44,7 @@ def test_nquads_and_trig_keep_one_isomorphic_named_graph_per_source_file(fmt: st
         assert isomorphic(parsed.graph(name), kg.dataset.graph(name)), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["turtle", "jsonld"])
 def test_include_shapes_adds_the_shapes_and_still_round_trips(fmt: str) -> None:
     _, kg, context = repository()
@@ -107,6 +109,7 @@ def test_two_blank_nodes_with_equal_triples_in_two_files_stay_two_nodes() -> Non
     assert len({line.split()[2] for line in nquads.decode().splitlines() if "seeAlso" in line}) == 2
 
 
+@pytest.mark.slow
 def test_exports_are_byte_identical_across_processes_with_different_hash_seeds() -> None:
     script = (
         "import hashlib, sys\n"
@@ -142,6 +145,7 @@ def test_decimal_literals_keep_their_lexical_form_in_turtle() -> None:
     assert '"400000000"^^xsd:decimal' in text
 
 
+@pytest.mark.slow
 def test_export_cli_writes_turtle_to_stdout_and_nothing_to_stderr(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--project", str(REPO_ROOT), "export"], catch_exceptions=False)
     assert result.exit_code == 0
@@ -150,6 +154,7 @@ def test_export_cli_writes_turtle_to_stdout_and_nothing_to_stderr(runner: CliRun
     assert isomorphic(Graph().parse(data=result.stdout_bytes, format="turtle"), kg.union("ontology", "data"))
 
 
+@pytest.mark.slow
 def test_export_cli_writes_the_file_given_with_o(runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "pia-kg.jsonld"
     args = ["--project", str(REPO_ROOT), "export", "-f", "jsonld", "-o", str(target)]

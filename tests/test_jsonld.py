@@ -32,6 +32,7 @@ def _exported() -> dict:  # type: ignore[type-arg]
     return json.loads(export(kg, "jsonld", context=context))  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_pyld_expands_the_export_to_a_graph_isomorphic_to_the_source() -> None:
     _, kg, context = repository()
     assert isomorphic(to_rdf_graph(_exported(), context), kg.union("ontology", "data"))

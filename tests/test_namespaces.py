@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rdflib import Graph
+from rdflib import RDF, Graph
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
 from pia_kg.namespaces import PERSON, PREFIXES, SCHEMA, bind_prefixes, compact_iri, sparql_prefix_block
 
@@ -20,9 +21,13 @@ def test_bind_prefixes_binds_every_prefix() -> None:
     assert {prefix: str(namespace) for prefix, namespace in bound.items()} == PREFIXES
 
 
-def test_the_sparql_prefix_block_parses() -> None:
+def test_the_sparql_prefix_block_declares_every_prefix_and_parses() -> None:
+    prologue = parseQuery(sparql_prefix_block() + "ASK {}")[0]
+    assert {declaration["prefix"]: str(declaration["iri"]) for declaration in prologue} == PREFIXES
     query = prepareQuery(sparql_prefix_block() + "SELECT ?p WHERE { ?p a schema:Person } ORDER BY ?p")
-    assert query is not None
+    graph = Graph()
+    graph.add((PERSON.ada, RDF.type, SCHEMA.Person))
+    assert [row[0] for row in graph.query(query)] == [PERSON.ada]  # type: ignore[index]
 
 
 def test_compact_iri_uses_the_project_prefixes() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -172,6 +171,7 @@ def test_the_real_data_conforms_before_any_mutation(real: KnowledgeGraph) -> Non
     assert conforms(real)
 
 
+@pytest.mark.slow
 def test_deleting_a_required_triple_is_always_reported(real: KnowledgeGraph) -> None:
     @settings(PROPERTY_SETTINGS, max_examples=8)
     @given(pair=st.sampled_from(required_triples(real)))
@@ -191,6 +191,7 @@ def typed_literals(kg: KnowledgeGraph) -> list[tuple[URIRef, URIRef, Literal]]:
     )
 
 
+@pytest.mark.slow
 def test_retyping_a_literal_to_a_datatype_that_cannot_hold_it_is_always_reported(
     real: KnowledgeGraph,
 ) -> None:
@@ -218,6 +219,7 @@ def selector_offsets(kg: KnowledgeGraph) -> list[tuple[object, URIRef, Literal]]
     )
 
 
+@pytest.mark.slow
 def test_shifting_a_quotation_offset_is_always_reported(real: KnowledgeGraph) -> None:
     @settings(PROPERTY_SETTINGS, max_examples=8)
     @given(
@@ -257,4 +259,3 @@ def test_a_byte_level_mutation_of_a_data_file_is_parsed_or_rejected_never_a_cras
 
 def test_every_kind_of_mutation_finds_something_to_mutate(real: KnowledgeGraph) -> None:
     assert required_triples(real) and typed_literals(real) and selector_offsets(real)
-    assert Path(REPO_ROOT / "data").is_dir()

@@ -53,10 +53,12 @@ def repository_json() -> dict:  # type: ignore[type-arg]
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_the_repository_passes_the_report_with_fail_on_error(repository_json: dict) -> None:  # type: ignore[type-arg]
     assert repository_json["counts"]["error"] == 0
 
 
+@pytest.mark.slow
 def test_every_check_has_a_title_description_hint_and_severity(repository_json: dict) -> None:  # type: ignore[type-arg]
     names = {check["name"] for check in repository_json["checks"]}
     assert len(names) == 14
@@ -84,6 +86,7 @@ def test_findings_name_the_resource_its_file_and_line_and_the_fix(
     assert eve["file"] == "data/people.ttl" and eve["line"] > 1 and eve["hint"]
 
 
+@pytest.mark.slow
 def test_fail_on_sets_the_lowest_severity_that_exits_1(quality_project: Project, runner: CliRunner) -> None:
     assert report(runner, quality_project, "--fail-on", "error").exit_code == 1
     profile = quality_project.ontology_dir / PROFILE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from pia_kg.cli import cli
@@ -62,6 +63,7 @@ def test_validate_sarif_of_the_repository_is_valid_and_empty(runner: CliRunner) 
     assert check_sarif(json.loads(result.stdout)) == []
 
 
+@pytest.mark.slow
 def test_report_sarif_has_a_rule_per_quality_check_and_notes_for_infos(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--project", str(REPO_ROOT), "report", "-f", "sarif"])
     document = json.loads(result.stdout)

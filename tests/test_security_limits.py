@@ -50,6 +50,7 @@ EXPLODING = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", EXPLODING.values(), ids=EXPLODING.keys())
 def test_an_exploding_query_is_stopped_at_the_time_limit_and_exits_2(root: Path, text: str) -> None:
     result, elapsed = run_query(root, text, "--timeout", str(TIMEOUT))
@@ -62,6 +63,7 @@ def test_an_exploding_query_is_stopped_at_the_time_limit_and_exits_2(root: Path,
 CATASTROPHIC_REGEX = 'SELECT ?s WHERE { ?s ?p ?o FILTER REGEX(?o, "(a+)+$") }'
 
 
+@pytest.mark.slow
 def test_a_catastrophic_regular_expression_on_rdflib_is_stopped_at_the_time_limit(root: Path) -> None:
     """Python's backtracking `re` never ends on it; Oxigraph's linear-time regex engine answers at once."""
     command = ["--project", str(root), "--timeout", str(TIMEOUT), "query", "--text", CATASTROPHIC_REGEX]
@@ -75,6 +77,7 @@ def test_a_catastrophic_regular_expression_on_rdflib_is_stopped_at_the_time_limi
     assert fast.stdout.splitlines() == ["s"]  # no match: the only long text ends in "!"
 
 
+@pytest.mark.slow
 def test_an_unbounded_property_path_from_every_node_ends_within_the_limit(root: Path) -> None:
     text = "SELECT ?a ?b WHERE { ?a (<urn:pia-kg:p>|!<urn:pia-kg:p>)* ?b . ?c (<urn:pia-kg:p>)* ?d }"
     result, elapsed = run_query(root, text, "--timeout", str(TIMEOUT))
@@ -83,6 +86,7 @@ def test_an_unbounded_property_path_from_every_node_ends_within_the_limit(root: 
     assert elapsed < TIMEOUT + SLACK
 
 
+@pytest.mark.slow
 def test_a_result_with_more_rows_than_the_limit_is_refused(root: Path) -> None:
     result, _ = run_query(root, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "--max-rows", "1000")
     assert result.exit_code == 2  # type: ignore[attr-defined]
@@ -113,6 +117,7 @@ def _spin(pid_file: str) -> None:
         pass
 
 
+@pytest.mark.slow
 def test_the_process_that_passed_the_limit_is_killed(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     limits.configure(Limits(timeout=1.0))
@@ -144,6 +149,7 @@ def test_a_file_larger_than_the_size_limit_is_refused(root: Path) -> None:
     assert "bytes, more than the limit of 1048" in result.stderr  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_a_rule_query_in_validate_is_time_limited_too(root: Path) -> None:
     rule = root / "queries" / "rule-explodes.rq"
     rule.write_text(

@@ -7,9 +7,11 @@ real processes, so the time limit is the real one.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import threading
+import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,11 +28,13 @@ from pia_kg.project import Project
 from pia_kg.queries import run_query
 from pia_kg.server import LocalClient, ServerSettings, open_app
 from tests.conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
+from tests.processes import cpu_baseline, wait_for_busy_process
 from tests.test_security_network import Canary
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 STATEMENTS = "SELECT ?s WHERE { ?s a pia:Statement } ORDER BY ?s"
 PEOPLE_GRAPH = "urn:pia-kg:file:data/statements.ttl"
+HANG_GUARD = 120  # seconds: only stops a test that would otherwise wait for ever
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +269,7 @@ def test_an_unknown_post_body_type_gets_415(client: LocalClient) -> None:
     assert response.status_code == 415
 
 
+@pytest.mark.slow
 def test_a_query_past_the_time_limit_is_stopped_with_503_and_the_next_one_runs(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": SLOW})
     assert response.status_code == 503
@@ -272,23 +277,30 @@ def test_a_query_past_the_time_limit_is_stopped_with_503_and_the_next_one_runs(c
     assert sparql_json(client.get("/sparql", params={"query": STATEMENTS}))
 
 
-def test_a_slow_query_does_not_block_a_cheap_one(client: LocalClient) -> None:
-    slow: dict[str, Any] = {}
-    started = threading.Event()
-
-    def run_slow() -> None:
-        started.set()
-        slow["response"] = client.get("/sparql", params={"query": SLOW})
-
-    thread = threading.Thread(target=run_slow)
-    thread.start()
-    started.wait()
-    cheap = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
-    still_running = thread.is_alive()
-    thread.join()
-    assert cheap.status_code == 200
-    assert still_running
-    assert slow["response"].status_code == 503
+@pytest.mark.slow
+def test_a_cheap_query_is_answered_while_a_slow_one_is_being_evaluated(fixture_project: Project) -> None:
+    """Overlap shown by order, not by timing: with a 600 s limit the slow query cannot end during the test,
+    yet the cheap one, sent once a worker has spent a second of CPU on the slow one, must be answered.
+    A pool that runs one query at a time makes the cheap one wait and the test fail at the hang guard."""
+    app = open_app(fixture_project, settings=ServerSettings(timeout=600, workers=2))
+    sparql = next(route for route in app.routes if getattr(route, "path", None) == "/sparql")
+    with LocalClient(app) as local, ThreadPoolExecutor(max_workers=2) as requests:
+        baseline = cpu_baseline(sparql.endpoint.__self__.pool.pids)  # the app's own query workers
+        assert len(baseline) == 2
+        slow = requests.submit(local.get, "/sparql", params={"query": SLOW})
+        busy = wait_for_busy_process(baseline, what="the slow query")
+        try:
+            cheap = requests.submit(local.get, "/sparql", params={"query": "ASK { ?s ?p ?o }"})
+            try:
+                answer = cheap.result(timeout=HANG_GUARD)
+            except TimeoutError:
+                pytest.fail(f"no answer to a cheap query within {HANG_GUARD} s while a slow one was running")
+            assert answer.status_code == 200
+            assert answer.json()["boolean"] is True
+            assert not slow.done(), f"the slow request ended first: {slow.result()}"
+        finally:
+            os.kill(busy, signal.SIGKILL)  # the slow query would run to the 600 s limit: stop its worker
+        assert slow.result(timeout=HANG_GUARD).status_code == 500
 
 
 def test_cors_preflight_and_simple_requests_allow_any_origin(client: LocalClient) -> None:
@@ -485,19 +497,39 @@ def test_a_saved_question_with_a_bad_parameter_says_what_is_wrong(client: LocalC
     assert "expects an IRI" in page.text
 
 
-def test_the_query_page_preloads_the_saved_questions(client: LocalClient) -> None:
-    page = client.get("/query").text
-    assert "saved-questions" in page or "plain form" in page
-    if "saved-questions" in page:
-        assert client.get("/static/yasgui/yasgui.min.js").status_code == 200
-        start = page.index('id="saved-questions">') + len('id="saved-questions">')
-        questions = json.loads(page[start : page.index("</script>", start)])
-        assert any(question["name"] == "Timeline" for question in questions)
+def test_without_yasgui_the_query_page_is_a_plain_form_listing_the_saved_questions(
+    client: LocalClient,
+) -> None:
+    page = client.get("/query").text  # the fixture project has no web/node_modules
+    assert "plain form" in page and '<form method="post" action="sparql">' in page
+    assert 'href="questions/timeline' in page
+    assert "static/yasgui" not in page and 'id="saved-questions"' not in page
+
+
+@pytest.mark.slow
+def test_with_yasgui_the_query_page_preloads_the_saved_questions(
+    fixture_project: Project, tmp_path: Path
+) -> None:
+    installed = REPO_ROOT / "web" / "node_modules"
+    if not (installed / "@zazuko" / "yasgui" / "build" / "yasgui.min.js").is_file():
+        pytest.skip("YASGUI is not installed: run `make web` (npm ci in web/)")
+    root = tmp_path / "repo"
+    shutil.copytree(fixture_project.root, root)
+    (root / "web").mkdir()
+    (root / "web" / "node_modules").symlink_to(installed)
+    with LocalClient(open_app(Project(root, SOURCES_DIR), settings=ServerSettings(workers=1))) as local:
+        page = local.get("/query").text
+        assert local.get("/static/yasgui/yasgui.min.js").status_code == 200
+    assert '<script src="static/yasgui/yasgui.min.js">' in page and "plain form" not in page
+    start = page.index('id="saved-questions">') + len('id="saved-questions">')
+    questions = json.loads(page[start : page.index("</script>", start)])
+    assert any(question["name"] == "Timeline" for question in questions)
 
 
 # ------------------------------------------------------------------ CLI
 
 
+@pytest.mark.slow
 def test_serve_get_prints_the_body_and_exits_0_on_success(fixture_project: Project) -> None:
     runner = CliRunner()
     query = "ASK { ?s a pia:Statement }"
@@ -509,6 +541,7 @@ def test_serve_get_prints_the_body_and_exits_0_on_success(fixture_project: Proje
     assert "200" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_get_exits_1_when_the_answer_is_not_2xx(fixture_project: Project) -> None:
     result = CliRunner().invoke(
         cli, ["--project", str(fixture_project.root), "serve", "--get", "/sparql?query=x"]
@@ -561,6 +594,7 @@ def test_literal_terms_survive_the_trip_through_the_workers(client: LocalClient)
     assert Literal("été", lang="fr").n3() in response.text
 
 
+@pytest.mark.slow
 def test_the_site_folder_of_a_server_is_removed_when_it_stops(fixture_project: Project) -> None:
     app = open_app(fixture_project, settings=ServerSettings(workers=1))
     site_dir: Path = app.state.site_dir

@@ -20,6 +20,7 @@ from pia_kg.queries import list_queries
 from tests.conftest import REPO_ROOT
 from tests.test_server_clients import start_server, stop_server
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # and it starts a server process
 CHROMIUM = Path("/usr/bin/chromium")
 NODE_MODULES = REPO_ROOT / "web" / "node_modules"
 SCRIPT = r"""
@@ -35,6 +36,7 @@ const { chromium } = require("playwright-core");
   const errors = [];
   try {
     const page = await browser.newPage();
+    page.setDefaultTimeout(120000);  // waits end as soon as the page is ready; this only stops a hang
     page.on("pageerror", (error) => errors.push(String(error)));
     await page.route("**/*", (route) => {
       const url = route.request().url();
@@ -43,11 +45,11 @@ const { chromium } = require("playwright-core");
       return route.abort();
     });
     await page.goto(base + "query", { waitUntil: "load" });
-    await page.waitForSelector(".yasqe .CodeMirror", { timeout: 30000 });
+    await page.waitForSelector(".yasqe .CodeMirror");
     const texts = (cells) => cells.map((cell) => cell.textContent.trim());
     const tabs = await page.$$eval(".tabsList .tab a", texts);
     await page.click(".yasqe_queryButton");
-    await page.waitForSelector(".yasr table tbody tr", { timeout: 30000 });
+    await page.waitForSelector(".yasr table tbody tr");
     const headers = await page.$$eval(".yasr table thead th", texts);
     const rows = await page.$$eval(".yasr table tbody tr", (rows) => rows.length);
     console.log(JSON.stringify({ tabs, headers, rows, outside, errors }));
@@ -79,7 +81,7 @@ def test_yasgui_runs_the_first_saved_question_and_shows_its_table(base_url: str,
         ["node", str(script), base_url],
         capture_output=True,
         env={"NODE_PATH": str(NODE_MODULES), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        timeout=180,
+        timeout=400,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr.decode()

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from rdflib.compare import isomorphic
 
 from pia_kg.cli import cli
 from tests.conftest import REPO_ROOT
+from tests.processes import cpu_baseline, wait_for_busy_process, worker_pids
 
 PREFIXES = (
     "PREFIX pia: <https://w3id.org/pia-kg/ns#>\n"
@@ -36,7 +38,10 @@ SELECT = PREFIXES + "SELECT ?s ?text WHERE { ?s a pia:Statement ; schema:text ?t
 ASK = PREFIXES + "ASK { organisation:current-ai ?p ?o }"
 CONSTRUCT = PREFIXES + "CONSTRUCT { ?s schema:text ?text } WHERE { ?s a pia:Statement ; schema:text ?text }"
 DESCRIBE = PREFIXES + "DESCRIBE organisation:current-ai"
+HANG_GUARD = 120  # seconds: only stops a test that would otherwise wait for ever
 COMUNICA = REPO_ROOT / "web" / "node_modules" / ".bin" / "comunica-sparql"
+
+pytestmark = pytest.mark.slow  # each test talks to a `pia-kg serve` process, which takes seconds to start
 
 
 @dataclass(frozen=True)
@@ -202,12 +207,14 @@ def comunica(server: str, query: str, media_type: str) -> str:
     return completed.stdout.decode()
 
 
+@pytest.mark.external
 def test_comunica_gets_the_local_answers_for_select_and_ask(server: str) -> None:
     served = json.loads(comunica(server, SELECT, "application/sparql-results+json"))
     assert rows_of(served) == local_rows(SELECT)
     assert json.loads(comunica(server, ASK, "application/sparql-results+json"))["boolean"] is True
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
 def test_comunica_gets_the_local_graphs_for_construct_and_describe(server: str, query: str) -> None:
     served = Graph().parse(data=comunica(server, query, "application/n-triples"), format="nt")
@@ -218,22 +225,47 @@ def test_comunica_gets_the_local_graphs_for_construct_and_describe(server: str, 
 # ------------------------------------------------------------------ the server process
 
 
-def test_a_slow_query_does_not_hold_up_a_cheap_one_over_http(server: str) -> None:
-    import threading
+NEVER_ENDS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # ~10^12 rows
 
-    slow_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+def test_a_query_past_the_time_limit_gets_503_over_http(server: str) -> None:
+    response = httpx.get(server, params={"query": NEVER_ENDS}, timeout=120)
+    assert response.status_code == 503
+    assert "was stopped" in response.text
+
+
+def test_a_cheap_query_is_answered_while_a_slow_one_is_being_evaluated_over_http() -> None:
+    """Overlap shown by order, not by timing: the slow query cannot end before the server's 600 s limit, yet
+    the cheap one, sent once a worker has spent a second of CPU on the slow one, must get its answer.
+    A server that serves one query at a time makes the cheap one wait and the test fail at the hang guard."""
+    running = start_server("--timeout", "600", "--workers", "2")
     slow: dict[str, httpx.Response] = {}
-    thread = threading.Thread(
-        target=lambda: slow.setdefault("r", httpx.get(server, params={"query": slow_query}, timeout=30))
-    )
-    thread.start()
-    time.sleep(0.2)
-    cheap = httpx.get(server, params={"query": ASK}, timeout=30)
-    overlapped = thread.is_alive()
-    thread.join()
-    assert cheap.status_code == 200
-    assert overlapped
-    assert slow["r"].status_code == 503
+
+    def ask_slowly() -> None:
+        slow["r"] = httpx.get(running.url, params={"query": NEVER_ENDS}, timeout=600)
+
+    thread = threading.Thread(target=ask_slowly, daemon=True)
+    busy: int | None = None
+    try:
+        workers = worker_pids(running.process.pid)
+        assert len(workers) == 2, f"two query workers expected, found {workers}"
+        baseline = cpu_baseline(workers)
+        thread.start()
+        busy = wait_for_busy_process(baseline, what="the slow query")
+        try:
+            cheap = httpx.get(running.url, params={"query": ASK}, timeout=HANG_GUARD)
+        except httpx.TimeoutException:
+            pytest.fail(f"no answer to a cheap query within {HANG_GUARD} s while the slow one was running")
+        assert cheap.status_code == 200
+        assert cheap.json()["boolean"] is True
+        assert thread.is_alive(), f"the slow request ended first: {slow.get('r')}"
+    finally:
+        if busy is not None:  # the slow query would run to the 600 s limit: stop its worker now
+            os.kill(busy, signal.SIGKILL)
+            thread.join(HANG_GUARD)
+        code, stderr = stop_server(running, signal.SIGTERM)
+    assert slow["r"].status_code == 500  # its worker was killed above
+    assert code == 0, stderr
 
 
 def test_the_server_stops_cleanly_on_sigint_and_leaves_no_worker() -> None:
@@ -245,7 +277,7 @@ def test_the_server_stops_cleanly_on_sigint_and_leaves_no_worker() -> None:
     code, stderr = stop_server(running, signal.SIGINT)
     assert code == 0, stderr
     assert "Stopped." in stderr
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD  # they go at once; the deadline only stops a hang
     while time.monotonic() < deadline and any(alive(pid) for pid in children):
         time.sleep(0.1)
     assert [pid for pid in children if alive(pid)] == []

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from pia_kg import validation
 from pia_kg.loading import KnowledgeGraph, load
 from pia_kg.project import Project
@@ -49,12 +51,14 @@ def rule_findings(kg: KnowledgeGraph, engine: str) -> set[tuple[str, str, str | 
     }
 
 
+@pytest.mark.slow
 def test_both_engines_find_the_real_data_conforming() -> None:
     kg = load(Project(REPO_ROOT, SOURCES_DIR))
     assert_engines_agree(kg)
     assert run_shacl(kg.union("ontology", "data"), kg.union("shapes"), engine="turbo")[0]
 
 
+@pytest.mark.slow
 def test_both_engines_give_the_same_report_on_the_rule_fixtures_beside_the_data() -> None:
     project = Project(REPO_ROOT, SOURCES_DIR)
     kg = load(project, data_paths=[project.data_dir, *RULE_FILES])
@@ -64,6 +68,7 @@ def test_both_engines_give_the_same_report_on_the_rule_fixtures_beside_the_data(
     assert rule_findings(kg, "pyshacl") == findings
 
 
+@pytest.mark.slow
 def test_both_engines_report_every_injected_violation_in_generated_data(tmp_path: Path) -> None:
     generator = load_generator()
     injected = generator.generate(2700, tmp_path / "generated", violation_rate=1.0)
@@ -80,5 +85,8 @@ def test_the_generator_writes_the_same_bytes_for_the_same_seed(tmp_path: Path) -
     generator = load_generator()
     generator.generate(1500, tmp_path / "a")
     generator.generate(1500, tmp_path / "b")
-    for path in sorted((tmp_path / "a" / "data").glob("*.ttl")):
+    first, second = (sorted((tmp_path / side / "data").glob("*.ttl")) for side in ("a", "b"))
+    assert first, "the generator wrote no data file"
+    assert [path.name for path in first] == [path.name for path in second]
+    for path in first:
         assert path.read_bytes() == (tmp_path / "b" / "data" / path.name).read_bytes(), path.name
