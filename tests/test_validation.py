@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from rdflib import Graph
@@ -141,3 +142,25 @@ def test_turtle_report_is_a_shacl_validation_report(tiny_project: Project) -> No
         data=render_report(validate(kg, sources_dir=SOURCES_DIR), "turtle"), format="turtle"
     )
     assert isomorphic(graph, again)
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "turbo"])
+def test_text_offsets_are_xsd_integers_of_zero_or_more(engine: str, turtle: Callable[[str], Graph]) -> None:
+    from pia_kg.namespaces import OA
+    from pia_kg.shacl_engines import run_shacl
+
+    from .conftest import REPO_ROOT
+
+    shapes = Graph().parse(REPO_ROOT / "ontology" / "shapes.ttl", format="turtle")
+    data = turtle(
+        "doc:d pia:spans [ a oa:TextPositionSelector ; oa:start 0 ; oa:end 3 ] ,\n"
+        "    [ a oa:TextPositionSelector ; oa:start -1 ; oa:end 2 ] ,\n"
+        '    [ a oa:TextPositionSelector ; oa:start 1 ; oa:end "2"^^xsd:nonNegativeInteger ] .\n'
+    )
+    _, results = run_shacl(data, shapes, engine=engine)
+    failing = {
+        (str(results.value(result, SH.resultPath)).rsplit("#", 1)[1], str(results.value(result, SH.value)))
+        for result in results.subjects(SH.sourceShape, None)
+        if results.value(result, SH.resultPath) in (OA.start, OA.end)
+    }
+    assert failing == {("start", "-1"), ("end", "2")}
