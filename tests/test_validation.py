@@ -164,3 +164,53 @@ def test_text_offsets_are_xsd_integers_of_zero_or_more(engine: str, turtle: Call
         if results.value(result, SH.resultPath) in (OA.start, OA.end)
     }
     assert failing == {("start", "-1"), ("end", "2")}
+
+
+LITERALS = (
+    "person:ada pia:share \"+1.50\"^^xsd:decimal ;\n"  # FIRST_LINE
+    "    pia:flag \"1\"^^xsd:boolean , false ;\n"
+    "    skos:note [ pia:n \"7\"^^xsd:nonNegativeInteger ; rdfs:label \"x\"^^xsd:string , \"y\"@EN-gb ] .\n"
+)
+
+
+def test_a_literal_not_in_canonical_form_is_reported_at_its_line_with_the_form_to_write(
+    tiny_project: Project,
+) -> None:
+    add_data(tiny_project, LITERALS)
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
+    assert not report.conforms
+    found = [
+        (f.file, f.line - FIRST_LINE, f.path, f.value, f.message)  # type: ignore[operator]
+        for f in report.findings
+        if f.rule == "non-canonical-literal"
+    ]
+
+    def row(line: int, path: str, written: str, kept: str) -> tuple[str, int, str, str, str]:
+        message = f"{written} is not in canonical form; write {kept} (pia-kg fmt does it)."
+        return ("data/more.ttl", line, path, written, message)
+
+    assert found == [
+        row(0, "pia:share", '"+1.50"^^xsd:decimal', "1.5"),
+        row(1, "pia:flag", '"1"^^xsd:boolean', "true"),
+        row(2, "pia:n", '"7"^^xsd:nonNegativeInteger', "7"),
+        row(2, "rdfs:label", '"x"^^xsd:string', '"x"'),
+        row(2, "rdfs:label", '"y"@EN-gb', '"y"@en-gb'),
+    ]
+    assert {f.focus for f in report.findings if f.path == "pia:share"} == {PERSON.ada}
+
+
+def test_a_value_no_form_of_which_reads_the_same_in_both_engines_is_reported(tiny_project: Project) -> None:
+    add_data(tiny_project, 'person:ada pia:ratio "1000"^^xsd:double .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
+    [finding] = report.findings
+    assert finding.message == (
+        '"1000"^^xsd:double: a store gives it back as "1000"^^xsd:double, which rdflib reads as '
+        '"1000.0"^^xsd:double.'
+    )
+    assert finding.hint is not None and "another datatype" in finding.hint
+
+
+def test_canonical_literals_are_not_reported(tiny_project: Project) -> None:
+    add_data(tiny_project, 'person:ada pia:share 1.5 ; pia:flag true ; pia:n 7 ; rdfs:label "x" , "y"@en .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
+    assert report.findings == ()

@@ -211,7 +211,11 @@ def validate(
     else:
         kg = load(project, data_paths=list(paths) if paths else None)
     report = validate_graph(
-        kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir, engine=engine
+        kg,
+        sources_dir=project.sources_dir,
+        queries_dir=project.queries_dir,
+        engine=engine,
+        root=None if endpoint is not None else project.root,  # a store's graph has no files to read
     )
     if fmt == "sarif":
         from pia_kg.sarif import validation_sarif
