@@ -68,6 +68,13 @@ def test_literals_are_read_as_written_with_their_lines_and_nothing_else() -> Non
     ]
 
 
+def test_a_long_string_may_end_with_quotes_of_its_own() -> None:
+    text = TURTLE_PREFIXES + 'pia:a pia:p """says "yes\"""" , \'\'\'it\'s\'\'\'\' , 1 .\n'
+    assert [item.form.lexical for item in scan_literals(text)] == ['says "yes"', "it's'", "1"]
+    graph = Graph().parse(data=text, format="turtle")
+    assert {str(term) for term in graph.objects()} == {'says "yes"', "it's'", "1"}
+
+
 def repository_turtle() -> list[Path]:
     return sorted([*REPO_ROOT.glob("data/**/*.ttl"), *REPO_ROOT.glob("ontology/**/*.ttl")])
 

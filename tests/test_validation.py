@@ -214,3 +214,19 @@ def test_canonical_literals_are_not_reported(tiny_project: Project) -> None:
     add_data(tiny_project, 'person:ada pia:share 1.5 ; pia:flag true ; pia:n 7 ; rdfs:label "x" , "y"@en .\n')
     report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
     assert report.findings == ()
+
+
+def test_a_literal_of_an_n_triples_file_is_reported_at_its_line(tiny_project: Project) -> None:
+    path = tiny_project.data_dir / "more.nt"
+    person = "<https://w3id.org/pia-kg/id/person/ada>"
+    path.write_text(
+        f'{person} <https://schema.org/name> "Ada" .\n'
+        f'{person} <https://w3id.org/pia-kg/ns#flag> "1"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n',
+        encoding="utf-8",
+    )
+    kg = load(tiny_project, data_paths=[path])
+    report = validate(kg, sources_dir=SOURCES_DIR, root=tiny_project.root)
+    [finding] = report.findings
+    assert (finding.file, finding.line, finding.focus) == ("data/more.nt", 2, PERSON.ada)
+    assert finding.path == "pia:flag"
+    assert finding.message.endswith("is not in canonical form; write true (pia-kg fmt does it).")

@@ -105,8 +105,7 @@ def with_kept_literals(graph: Graph) -> Graph:
 # ---------------------------------------------------------------- literals as a Turtle file writes them
 
 
-@dataclass(frozen=True)
-class WrittenLiteral:
+class WrittenLiteral(NamedTuple):
     """A literal of a Turtle text: its form as written, its 1-based line and its text there."""
 
     form: LiteralForm
@@ -138,16 +137,26 @@ def non_canonical_literals(text: str) -> list[NonCanonicalLiteral]:
 
 
 _NAME_CHAR = r"""[^\s<>"'#;,()\[\]{}^\\.]"""
-_NAME = rf"(?:{_NAME_CHAR}|\\.|\.(?={_NAME_CHAR}))+"
+_NAME_REST = rf"{_NAME_CHAR}*+(?:(?:\\.|\.(?={_NAME_CHAR})){_NAME_CHAR}*+)*+"  # escapes, inner dots
+_NAME = rf"(?:{_NAME_CHAR}|\\.){_NAME_REST}"
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*+>"
+# a name that is not a number or a boolean: its first character is neither a digit nor a sign
+_WORD = rf"(?!(?:true|false)(?!{_NAME_CHAR}))[A-Za-z_:@\u00c0-\U000effff]{_NAME_REST}"
+_STRING = (  # the four Turtle strings; a long one may end with one or two quotes of its own
+    r'"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"{0,2}"""'
+    r"|'''[^'\\]*+(?:(?:\\.|'(?!''))[^'\\]*+)*+'{0,2}'''"
+    r'|"[^"\\\n\r]*+(?:\\.[^"\\\n\r]*+)*+"'
+    r"|'[^'\\\n\r]*+(?:\\.[^'\\\n\r]*+)*+'"
+)
 _TOKEN = re.compile(
-    r"(?P<space>\s+)|(?P<comment>#[^\n]*)|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r'|(?P<string>"""(?:\\.|[^\\])*?"""(?!")|\'\'\'(?:\\.|[^\\])*?\'\'\'(?!\')'
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
+    # everything that holds no literal, in one token: white space, comments, IRIs, names, punctuation
+    rf"(?P<skip>(?:\s++|#[^\n]*+|{_IRI}|{_WORD}|[;,()\[\]{{}}]|\.(?![0-9]))++)"
+    rf"|(?P<string>{_STRING})"
     r"(?:\s*@(?P<language>[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
-    rf"|\s*\^\^\s*(?P<datatype><[^<>\"{{}}|^`\\\x00-\x20]*>|{_NAME}))?"
+    rf"|\s*\^\^\s*(?P<datatype>{_IRI}|{_NAME}))?"
     r"|(?P<number>[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
     r"|[0-9]*\.[0-9]+|[0-9]+))"
-    rf"|(?P<name>{_NAME})|(?P<other>.)",
+    rf"|(?P<boolean>(?:true|false)(?!{_NAME_CHAR}))|(?P<name>{_NAME})|(?P<other>.)",
     re.DOTALL,
 )
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -163,18 +172,21 @@ def scan_literals(text: str) -> Iterator[WrittenLiteral]:
 
     prefixes = read_prefixes(text)
     base = re.search(r"^\s*(?:@base|BASE)\s+<([^>]*)>", text, re.IGNORECASE | re.MULTILINE)
-    line = 1
+    line, counted = 1, 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup if match.group("string") is None else "string"
+        if kind in ("skip", "name", "other"):
+            continue
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
         if kind == "string":
             form = _string_form(match, prefixes, base.group(1) if base else None)
             if form is not None:
                 yield WrittenLiteral(form, line, match.group())
         elif kind == "number":
             yield WrittenLiteral(LiteralForm(match.group(), _number_type(match.group())), line, match.group())
-        elif kind == "name" and match.group() in ("true", "false"):
+        else:
             yield WrittenLiteral(LiteralForm(match.group(), _XSD + "boolean"), line, match.group())
-        line += match.group().count("\n")
 
 
 def _string_form(match: re.Match[str], prefixes: dict[str, str], base: str | None) -> LiteralForm | None:

@@ -218,10 +218,12 @@ class _LiteralHolders:
             )
 
     def at(self, form: Any, line: int) -> tuple[Node, Node | None]:
-        """The subject and predicate of the last triple holding `form` whose block starts by `line`."""
-        before = [holder for holder in self.holders.get(form, []) if holder[0] <= line]
+        """The subject and predicate of the last triple holding `form` whose block starts by `line` (in a
+        file whose blocks are not found, such as N-Triples, the first triple holding it)."""
+        holders = self.holders.get(form, [])
+        before = [holder for holder in holders if holder[0] <= line]
         if not before:
-            return self.identifier, None
+            return (holders[0][2], holders[0][3]) if holders else (self.identifier, None)
         best = max(holder[0] for holder in before)
         _, _, subject, predicate = next(holder for holder in before if holder[0] == best)
         return subject, predicate
