@@ -162,10 +162,11 @@ def validate_from_files(project: Any, shapes: Any) -> tuple[bool, Any]:
     """Validate ontology + data with pyshacl-turbo without building an rdflib graph of the data.
 
     pyshacl-turbo's `validate` given file paths parses them natively but then decodes them into an rdflib
-    graph; given a pyoxigraph Store it dumps it, and the Store has retyped our xsd:nonNegativeInteger offsets
-    as xsd:integer (false violations of the selector shapes). Its `Input` (text and format) goes to the
-    engine untouched, so each file is parsed here by pyoxigraph, which keeps literals as written, and written
-    as N-Triples; blank nodes are renamed per file, as rdflib's parser makes them distinct per file.
+    graph; given a pyoxigraph Store it dumps it, and the Store retyped the xsd:nonNegativeInteger offsets the
+    files held when this was measured as xsd:integer (false violations of the selector shapes). Its `Input`
+    (text and format) goes to the engine untouched, so each file is parsed here by pyoxigraph, which keeps
+    literals as written, and written as N-Triples; blank nodes are renamed per file, as rdflib's parser makes
+    them distinct per file.
     """
     import pyoxigraph as ox
     import pyshacl_turbo

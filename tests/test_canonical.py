@@ -12,6 +12,7 @@ from rdflib.compare import isomorphic
 from pia_kg.canonical import format_turtle
 from pia_kg.cli import cli
 from pia_kg.errors import DataError
+from pia_kg.literals import non_canonical_literals
 
 from .conftest import REPO_ROOT
 from .conftest import TURTLE_PREFIXES as PROJECT_PREFIXES
@@ -22,8 +23,8 @@ EVIDENCE = """
 statement:s a pia:Statement ;
   pia:evidence [ a oa:SpecificResource ; oa:hasSource doc:d ;
     oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Nous" ; oa:prefix "\\n\\n“" ; oa:suffix " sommes" ] ,
-      [ a oa:TextPositionSelector ; oa:start "3"^^xsd:nonNegativeInteger ;
-        oa:end "7"^^xsd:nonNegativeInteger ] ] .
+      [ a oa:TextPositionSelector ; oa:start 3 ;
+        oa:end 7 ] ] .
 """
 
 
@@ -99,6 +100,23 @@ def test_a_shared_blank_node_gets_a_label_and_the_triples_survive() -> None:
     assert isomorphic(parse(text), parse(out))
 
 
+def test_literals_are_written_in_the_form_a_store_gives_back() -> None:
+    body = (
+        'pia:x pia:n "+1.50"^^xsd:decimal , "1"^^xsd:boolean , "07"^^xsd:nonNegativeInteger ;\n'
+        '    pia:t "x"^^xsd:string , "y"@EN-gb , "2025-07"^^xsd:gYearMonth .\n'
+    )
+    out = fmt(body)
+    assert "pia:n true , 1.5 , 7 ;" in out
+    assert 'pia:t "x" , "2025-07"^^xsd:gYearMonth , "y"@en-gb .' in out
+    assert non_canonical_literals(out) == []
+    assert fmt(out.split("\n\n", 1)[1]) == out
+
+
+def test_two_literals_a_store_keeps_as_one_are_written_once() -> None:
+    out = fmt('pia:x pia:n 7 , "7"^^xsd:nonNegativeInteger , "+7"^^xsd:integer .\n')
+    assert "pia:n 7 ." in out
+
+
 def write(root: Path, name: str, text: str) -> Path:
     path = root / name
     path.write_text(text, encoding="utf-8")
@@ -135,6 +153,16 @@ def test_fmt_refuses_a_file_that_would_lose_a_comment_and_writes_nothing(
     assert "data/bad.ttl:" in result.stderr and "would be lost" in result.stderr
     assert bad.read_text(encoding="utf-8") == before_bad
     assert good.read_text(encoding="utf-8") == before_good
+
+
+def test_fmt_check_reports_a_literal_not_in_canonical_form(tiny_project, runner: CliRunner) -> None:
+    root = ["--project", str(tiny_project.root)]
+    assert runner.invoke(cli, [*root, "fmt"], catch_exceptions=False).exit_code == 0
+    write(tiny_project.data_dir, "flags.ttl", TURTLE_PREFIXES + 'person:ada pia:flag "1"^^xsd:boolean .\n')
+    result = runner.invoke(cli, [*root, "fmt", "--check"])
+    assert result.exit_code == 1
+    assert '-person:ada pia:flag "1"^^xsd:boolean .' in result.stdout
+    assert "+    pia:flag true ." in result.stdout
 
 
 def test_fmt_on_unparsable_turtle_exits_2(tiny_project, runner: CliRunner) -> None:

@@ -117,3 +117,22 @@ def test_a_broken_quote_in_the_small_data_set_exits_1(runner: CliRunner, project
     assert result.exit_code == 1
     assert "citation-span" in result.stdout
     assert "statement-text" not in result.stdout
+
+
+def test_a_literal_not_in_canonical_form_exits_1_with_its_line_and_fix(
+    runner: CliRunner, tiny_project: Project
+) -> None:
+    (tiny_project.data_dir / "odd.ttl").write_text(
+        TURTLE_PREFIXES + 'person:ada\n    pia:share "+1.50"^^xsd:decimal .\n', encoding="utf-8"
+    )
+    line = TURTLE_PREFIXES.count("\n") + 2
+    result = runner.invoke(cli, ["--project", str(tiny_project.root), "validate"])
+    assert result.exit_code == 1
+    assert (
+        f"  data/odd.ttl:{line}  Ada (person:ada)  pia:share  "
+        '"+1.50"^^xsd:decimal is not in canonical form; write 1.5 (pia-kg fmt does it).\n'
+        "    fix: Run `pia-kg fmt`: it writes every literal in the form a store gives back.\n"
+    ) in result.stdout
+    assert result.stderr == "FAILED: 1 violation, 0 warnings, 0 infos.\n"
+    assert runner.invoke(cli, ["--project", str(tiny_project.root), "fmt"]).exit_code == 0
+    assert runner.invoke(cli, ["--project", str(tiny_project.root), "validate"]).exit_code == 0

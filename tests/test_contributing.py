@@ -61,7 +61,7 @@ def test_the_contributing_walkthrough_works_end_to_end(tmp_path: Path) -> None:
 
     # 2. cite the passage; 3. paste it into the statement
     evidence = run("cite", "doc:demo-2025-09", QUOTE)
-    assert '"45"^^xsd:nonNegativeInteger' in evidence
+    assert "oa:start 45 ; oa:end 101 ]" in evidence
     with (root / "data" / "statements.ttl").open("a", encoding="utf-8") as handle:
         handle.write(STATEMENT.replace("SAID", SAID) + evidence.split("\n", 1)[1] + " .\n")
 

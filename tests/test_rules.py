@@ -71,7 +71,7 @@ def test_rule_fixture(path: Path) -> None:
     assert expectations, f"{path.name} has no '# SHOULD TRIGGER:' or '# SHOULD NOT TRIGGER:' line"
     project = Project(REPO_ROOT, SOURCES_DIR)
     kg = load(project, data_paths=[project.data_dir, path])
-    report = validate(kg, sources_dir=SOURCES_DIR, queries_dir=project.queries_dir)
+    report = validate(kg, sources_dir=SOURCES_DIR, queries_dir=project.queries_dir, root=project.root)
     problems = []
     for expected in expectations:
         rules = reported(report, expected.node)

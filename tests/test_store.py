@@ -49,12 +49,12 @@ def default_bindings(saved: RuleQuery) -> dict[str, Node]:
 
 
 def normalise(term: Any) -> Any:
-    """Known, value-preserving differences: Oxigraph stores every integer-derived datatype (such as
-    xsd:nonNegativeInteger) as xsd:integer, and a blank node's id depends on the store."""
+    """A term to compare: a blank node's id depends on the store; a literal is its exact lexical form,
+    datatype and language tag (the files hold literals as a store keeps them, so none is rewritten)."""
     if isinstance(term, BNode):
         return "_:b"
-    if isinstance(term, Literal) and type(term.toPython()) is int:
-        return ("integer", int(term))
+    if isinstance(term, Literal):
+        return (str(term), term.datatype, term.language)
     return term
 
 

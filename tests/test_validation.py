@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from rdflib import Graph
@@ -141,3 +142,91 @@ def test_turtle_report_is_a_shacl_validation_report(tiny_project: Project) -> No
         data=render_report(validate(kg, sources_dir=SOURCES_DIR), "turtle"), format="turtle"
     )
     assert isomorphic(graph, again)
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "turbo"])
+def test_text_offsets_are_xsd_integers_of_zero_or_more(engine: str, turtle: Callable[[str], Graph]) -> None:
+    from pia_kg.namespaces import OA
+    from pia_kg.shacl_engines import run_shacl
+
+    from .conftest import REPO_ROOT
+
+    shapes = Graph().parse(REPO_ROOT / "ontology" / "shapes.ttl", format="turtle")
+    data = turtle(
+        "doc:d pia:spans [ a oa:TextPositionSelector ; oa:start 0 ; oa:end 3 ] ,\n"
+        "    [ a oa:TextPositionSelector ; oa:start -1 ; oa:end 2 ] ,\n"
+        '    [ a oa:TextPositionSelector ; oa:start 1 ; oa:end "2"^^xsd:nonNegativeInteger ] .\n'
+    )
+    _, results = run_shacl(data, shapes, engine=engine)
+    failing = {
+        (str(results.value(result, SH.resultPath)).rsplit("#", 1)[1], str(results.value(result, SH.value)))
+        for result in results.subjects(SH.sourceShape, None)
+        if results.value(result, SH.resultPath) in (OA.start, OA.end)
+    }
+    assert failing == {("start", "-1"), ("end", "2")}
+
+
+LITERALS = (
+    "person:ada pia:share \"+1.50\"^^xsd:decimal ;\n"  # FIRST_LINE
+    "    pia:flag \"1\"^^xsd:boolean , false ;\n"
+    "    skos:note [ pia:n \"7\"^^xsd:nonNegativeInteger ; rdfs:label \"x\"^^xsd:string , \"y\"@EN-gb ] .\n"
+)
+
+
+def test_a_literal_not_in_canonical_form_is_reported_at_its_line_with_the_form_to_write(
+    tiny_project: Project,
+) -> None:
+    add_data(tiny_project, LITERALS)
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
+    assert not report.conforms
+    found = [
+        (f.file, f.line - FIRST_LINE, f.path, f.value, f.message)  # type: ignore[operator]
+        for f in report.findings
+        if f.rule == "non-canonical-literal"
+    ]
+
+    def row(line: int, path: str, written: str, kept: str) -> tuple[str, int, str, str, str]:
+        message = f"{written} is not in canonical form; write {kept} (pia-kg fmt does it)."
+        return ("data/more.ttl", line, path, written, message)
+
+    assert found == [
+        row(0, "pia:share", '"+1.50"^^xsd:decimal', "1.5"),
+        row(1, "pia:flag", '"1"^^xsd:boolean', "true"),
+        row(2, "pia:n", '"7"^^xsd:nonNegativeInteger', "7"),
+        row(2, "rdfs:label", '"x"^^xsd:string', '"x"'),
+        row(2, "rdfs:label", '"y"@EN-gb', '"y"@en-gb'),
+    ]
+    assert {f.focus for f in report.findings if f.path == "pia:share"} == {PERSON.ada}
+
+
+def test_a_value_no_form_of_which_reads_the_same_in_both_engines_is_reported(tiny_project: Project) -> None:
+    add_data(tiny_project, 'person:ada pia:ratio "1000"^^xsd:double .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
+    [finding] = report.findings
+    assert finding.message == (
+        '"1000"^^xsd:double: a store gives it back as "1000"^^xsd:double, which rdflib reads as '
+        '"1000.0"^^xsd:double.'
+    )
+    assert finding.hint is not None and "another datatype" in finding.hint
+
+
+def test_canonical_literals_are_not_reported(tiny_project: Project) -> None:
+    add_data(tiny_project, 'person:ada pia:share 1.5 ; pia:flag true ; pia:n 7 ; rdfs:label "x" , "y"@en .\n')
+    report = validate(load(tiny_project), sources_dir=SOURCES_DIR, root=tiny_project.root)
+    assert report.findings == ()
+
+
+def test_a_literal_of_an_n_triples_file_is_reported_at_its_line(tiny_project: Project) -> None:
+    path = tiny_project.data_dir / "more.nt"
+    person = "<https://w3id.org/pia-kg/id/person/ada>"
+    path.write_text(
+        f'{person} <https://schema.org/name> "Ada" .\n'
+        f'{person} <https://w3id.org/pia-kg/ns#flag> "1"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n',
+        encoding="utf-8",
+    )
+    kg = load(tiny_project, data_paths=[path])
+    report = validate(kg, sources_dir=SOURCES_DIR, root=tiny_project.root)
+    [finding] = report.findings
+    assert (finding.file, finding.line, finding.focus) == ("data/more.nt", 2, PERSON.ada)
+    assert finding.path == "pia:flag"
+    assert finding.message.endswith("is not in canonical form; write true (pia-kg fmt does it).")

@@ -15,7 +15,9 @@ The form, so that a reviewer sees only what changed:
 - blank nodes used once are nested `[ ... ]`, on one line when they fit or have at most `SMALL_NODE`
   predicate-object pairs and no nested node (position selectors, sh:or alternatives); RDF lists are `( ... )`;
   shared blank nodes get labels `_:b1`, `_:b2` in the order of their canonical (rdflib.compare) hashes;
-- literals with the fewest escapes: UTF-8 kept, `\\n` for line breaks, except that a text of
+- literals in the form a store gives back (literals.py: `"1.5"`, not `"+1.50"`; `true`, not `"1"`; integer
+  offsets as `xsd:integer`; no `^^xsd:string`; language tags in lower case), numbers and booleans bare where
+  Turtle allows it, with the fewest escapes: UTF-8 kept, `\\n` for line breaks, except that a text of
   `TRIPLE_QUOTE_MIN` or more code points with a line break (SPARQL in the shapes) is triple-quoted.
 
 Comments: the comment blocks before the first statement are the file's header; a block directly above a
@@ -509,14 +511,22 @@ def _with_comment(block: str, comment: list[str] | None) -> str:
     return "\n".join([*comment, block]) if comment else block
 
 
+def render_literal(literal: Literal) -> str:
+    """A literal as `pia-kg fmt` writes it: bare if Turtle allows, datatypes with the project prefixes."""
+    return _Writer(Graph(bind_namespaces="none"), prefix_map({})).literal(literal)
+
+
 def format_turtle(text: str, *, relpath: str) -> str:
-    """The canonical form of a Turtle text; refuses comments it would lose and checks the triples are kept."""
+    """The canonical form of a Turtle text; refuses comments it would lose and checks the triples are kept
+    (every literal in the form the store keeps, on both sides)."""
     from rdflib.compare import isomorphic
 
-    graph = parse_turtle(text, relpath=relpath)
+    from pia_kg.literals import with_kept_literals
+
+    graph = with_kept_literals(parse_turtle(text, relpath=relpath))
     layout = read_layout(text, relpath=relpath)
     result = serialize(graph, layout)
-    if not isomorphic(graph, parse_turtle(result, relpath=relpath)):
+    if not isomorphic(graph, with_kept_literals(parse_turtle(result, relpath=relpath))):
         raise DataError(
             f"{relpath}: the canonical form would change the triples; the file was left untouched",
             hint="This is a bug in `pia-kg fmt`: please report it with the file.",

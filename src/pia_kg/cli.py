@@ -187,7 +187,8 @@ def validate(
     """Check the data against the shapes, the rule queries and the cited source texts
 
     Checks data/ (or the PATHs given, files or folders, with the project's ontology and shapes), runs every
-    queries/*.rq marked `# expect: empty`, and checks each cited span against its source text.
+    queries/*.rq marked `# expect: empty`, checks each cited span against its source text, and checks that
+    every file writes its literals in canonical form, as `pia-kg fmt` does (not with --endpoint).
     Prints the report on stdout and a one-line verdict on stderr. Exits 1 if a violation is found (or a
     warning, with --fail-on warning), 2 if a file cannot be read or parsed.
 
@@ -211,7 +212,11 @@ def validate(
     else:
         kg = load(project, data_paths=list(paths) if paths else None)
     report = validate_graph(
-        kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir, engine=engine
+        kg,
+        sources_dir=project.sources_dir,
+        queries_dir=project.queries_dir,
+        engine=engine,
+        root=None if endpoint is not None else project.root,  # a store's graph has no files to read
     )
     if fmt == "sarif":
         from pia_kg.sarif import validation_sarif

@@ -67,8 +67,8 @@ LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
     type=click.Choice(["oxigraph", "rdflib"]),
     default="oxigraph",
     show_default=True,
-    help="oxigraph: the embedded store, much faster on large graphs, its answers checked to be rdflib's "
-    "(a query whose answer cannot be proven the same runs on rdflib); rdflib: the reference engine.",
+    help="oxigraph: the embedded store, much faster on large graphs, with the very terms rdflib gives "
+    "(the files hold every literal in the form a store keeps); rdflib: the reference engine.",
 )
 @click.option(
     "--update-expected",

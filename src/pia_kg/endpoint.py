@@ -3,8 +3,8 @@
 The functions below run inside the worker processes of `pia_kg.workers` (parse, check, evaluate and serialise
 all happen there, under the time limit), except `check_graph_names` and `service_description`, which the
 server calls directly. Queries go through `queries.run_query`, the very code `pia-kg query` runs, so the
-endpoint gives the same answers: on the embedded Oxigraph store with each answer checked to be rdflib's
-(parity.py), and on rdflib for a dataset restricted by `default-graph-uri` / `named-graph-uri`.
+endpoint gives the same answers: on the embedded Oxigraph store (the same terms as rdflib's, literals.py),
+and on rdflib for a dataset restricted by `default-graph-uri` / `named-graph-uri`.
 
 - SPARQL 1.1 Protocol section 2.1.4: `default-graph-uri` / `named-graph-uri` set the RDF dataset and override
   the query's FROM / FROM NAMED; without them FROM / FROM NAMED set it. Either way the graphs are picked among

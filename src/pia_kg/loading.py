@@ -32,7 +32,6 @@ _PREFIX_LINE = re.compile(
     r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE
 )
 _BASE_LINE = re.compile(r"^\s*(?:@base|BASE)\s+<([^>]*)>", re.IGNORECASE | re.MULTILINE)
-_RDFLIB_ONLY = re.compile(r"""["']@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*?string""")
 _SUBJECT_START = re.compile(
     r"(?:<(?P<iri>[^>\s]*)>|(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>(?:[\w\-:%]|\\.|\.(?=[\w\-:%]))*))"
 )
@@ -111,16 +110,15 @@ def _parse_with_oxigraph(text: str, *, relpath: str, into: Graph | None = None) 
 
     The graph is the one rdflib's parser gives (tests/test_loading.py checks both on every file and fixture):
     the same terms, fresh blank nodes per file. Text pyoxigraph refuses gives None, and rdflib's parser then
-    reads it again, to accept what it accepts and to say where the error is as it always has. rdflib also
-    reads files where the two parsers give different terms: upper-case language tags (pyoxigraph lowers
-    them) and explicit `^^xsd:string` (pyoxigraph cannot tell it from a plain literal).
+    reads it again, to accept what it accepts and to say where the error is as it always has. Where the two
+    would read a literal differently, pyoxigraph reads it as a store keeps it (an explicit `^^xsd:string`
+    as the plain literal, a language tag in lower case); `pia-kg validate` reports such a literal from the
+    file's text, and `pia-kg fmt` rewrites it.
     """
     import pyoxigraph as ox
 
     from pia_kg.store import to_rdflib
 
-    if _RDFLIB_ONLY.search(text):
-        return None
     converted: dict[object, Node] = {}
 
     def term(value: object) -> Node:

@@ -367,10 +367,9 @@ def run_query(
     `source` is a loaded project (queried over ontology + data) or any rdflib Graph or Dataset. String
     parameter values are parsed as `pia-kg query -p` does; rdflib terms are type-checked and used as given.
     With `use_examples`, a required parameter that is not given takes the header's `# example:` value.
-    A loaded project is evaluated on the embedded Oxigraph store (store.py) and its answer checked by
-    parity.restore, which puts back the literals Oxigraph rewrites (xsd:nonNegativeInteger offsets come back
-    as xsd:integer there); where that cannot be proven the query runs on rdflib, so the answer is always
-    rdflib's. `engine="rdflib"` uses rdflib's engine directly (the reference); a plain Graph always does.
+    A loaded project is evaluated on the embedded Oxigraph store (store.py), which gives rdflib's terms
+    since the files hold every literal in the form the store keeps (literals.py). `engine="rdflib"` uses
+    rdflib's engine directly (the reference); a plain Graph always does.
     """
     from pia_kg.limits import run_limited
     from pia_kg.params import bind_params
@@ -381,28 +380,20 @@ def run_query(
     prepared = saved.parsed
     bindings = bind_params(saved, params or {}, use_examples=use_examples)
     if engine == "oxigraph" and isinstance(source, KnowledgeGraph):
-        from pia_kg.store import literal_index_for, store_for
+        from pia_kg.store import store_for
 
-        store_for(source)  # built here, so that a time-limited child inherits them
-        literal_index_for(source)
-        return run_limited(_evaluate_oxigraph, source, saved, prepared, bindings)
+        store_for(source)  # built here, so that a time-limited child inherits it
+        return run_limited(_evaluate_oxigraph, source, saved, bindings)
     graph = query_dataset(source) if isinstance(source, KnowledgeGraph) else source
     return run_limited(_evaluate, graph, saved, prepared, bindings)
 
 
-def _evaluate_oxigraph(
-    kg: KnowledgeGraph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]
-) -> QueryResult:
-    """Evaluate on the Oxigraph store of `kg`; where parity.restore cannot vouch for the answer, on rdflib."""
-    from pia_kg.parity import restore
-    from pia_kg.store import literal_index_for, store_for
+def _evaluate_oxigraph(kg: KnowledgeGraph, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
+    """Evaluate on the Oxigraph store of `kg`."""
     from pia_kg.store import query as query_store
+    from pia_kg.store import store_for
 
-    answer = query_store(store_for(kg), saved.text, bindings=bindings)
-    restored = restore(answer, saved.text, literal_index_for(kg), bindings=bindings)
-    if restored is None:
-        return _evaluate(query_dataset(kg), saved, prepared, bindings)
-    return _typed(restored, saved)
+    return _typed(query_store(store_for(kg), saved.text, bindings=bindings), saved)
 
 
 def _evaluate(graph: Graph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]) -> QueryResult:

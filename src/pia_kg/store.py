@@ -1,5 +1,9 @@
 """The embedded engine: the loaded graph in a pyoxigraph Store, queried with the same results as rdflib.
 
+The same results by construction: the files hold every literal in the form the store keeps (literals.py), so
+the store gives back the very terms rdflib reads, and the answers are the same terms on both engines
+(tests/test_parity.py).
+
 rdflib stays the model and the reference engine; Oxigraph answers the same SPARQL much faster (issue 6). The
 store keeps one named graph per file, as the loader does, and blank nodes keep their rdflib ids, so a blank
 node in a result is the very node of the KnowledgeGraph. Queries see the union of the named graphs as their
@@ -31,8 +35,6 @@ from pia_kg.namespaces import PREFIXES, bind_prefixes
 if TYPE_CHECKING:
     import pyoxigraph
 
-    from pia_kg.parity import LiteralIndex
-
 DATA_KINDS: tuple[Kind, ...] = ("ontology", "data")
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _XSD_STRING = str(XSD.string)
@@ -41,68 +43,40 @@ _SERVICE_HINT = "Saved questions run on the local graph only; remove the SERVICE
 
 @dataclass
 class _Built:
-    """The store of one KnowledgeGraph, the typed literals met while filling it, and their index."""
+    """The store of one KnowledgeGraph, for the given kinds of files."""
 
     owner: weakref.ref[KnowledgeGraph]
     kinds: tuple[Kind, ...]
     store: pyoxigraph.Store
-    typed: set[tuple[Node, Literal]]
-    index: LiteralIndex | None = None
 
 
 _CACHE: dict[int, _Built] = {}
 
 
-def build_store(
-    kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS, typed: set[tuple[Node, Literal]] | None = None
-) -> pyoxigraph.Store:
-    """An in-memory Store with one named graph per file of the given kinds (ontology and data by default).
-
-    With `typed`, the (predicate, literal) pairs of literals with a datatype, those a store may rewrite
-    (parity.LiteralIndex), are collected on the way.
-    """
+def build_store(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
+    """An in-memory Store with one named graph per file of the given kinds (ontology and data by default)."""
     import pyoxigraph as ox
-
-    def quads(identifier: URIRef, graph_name: Any) -> Iterator[Any]:
-        for s, p, o in kg.dataset.graph(identifier):
-            if typed is not None and isinstance(o, Literal) and o.datatype is not None:
-                typed.add((p, o))
-            yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph_name)
 
     store = ox.Store()
     for identifier in kg.graph_ids(*kinds):
-        store.extend(quads(identifier, ox.NamedNode(str(identifier))))
+        graph_name = ox.NamedNode(str(identifier))
+        store.extend(
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph_name)
+            for s, p, o in kg.dataset.graph(identifier)
+        )
     return store
-
-
-def _built(kg: KnowledgeGraph, kinds: Iterable[Kind]) -> _Built:
-    chosen = tuple(kinds)
-    cached = _CACHE.get(id(kg))
-    if cached is not None and cached.owner() is kg and cached.kinds == chosen:
-        return cached
-    typed: set[tuple[Node, Literal]] = set()
-    key = id(kg)
-    store = build_store(kg, kinds=chosen, typed=typed)
-    built = _Built(weakref.ref(kg, lambda _ref: _CACHE.pop(key, None)), chosen, store, typed)
-    _CACHE[key] = built
-    return built
 
 
 def store_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
     """The store of `kg`, built once per KnowledgeGraph and kinds: repeated queries do not convert again."""
-    return _built(kg, kinds).store
-
-
-def literal_index_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> LiteralIndex:
-    """The literals of `kg` that its store rewrites (parity.LiteralIndex), from the literals met while the
-    store was filled: no second pass over the graph."""
-    from pia_kg.parity import LiteralIndex
-
-    built = _built(kg, kinds)
-    if built.index is None:
-        built.index = LiteralIndex.of(built.typed)
-        built.typed = set()
-    return built.index
+    chosen = tuple(kinds)
+    cached = _CACHE.get(id(kg))
+    if cached is not None and cached.owner() is kg and cached.kinds == chosen:
+        return cached.store
+    key = id(kg)
+    store = build_store(kg, kinds=chosen)
+    _CACHE[key] = _Built(weakref.ref(kg, lambda _ref: _CACHE.pop(key, None)), chosen, store)
+    return store
 
 
 def load_store(files: Iterable[tuple[Path, str]]) -> pyoxigraph.Store:

@@ -42,7 +42,7 @@ class Finding:
     file: str | None
     line: int | None
 
-    def sort_key(self) -> tuple[int, str, str, int, str, str]:
+    def sort_key(self) -> tuple[int, str, str, int, str, str, str, str]:
         return (
             SEVERITIES.index(self.severity),
             self.rule,
@@ -50,6 +50,8 @@ class Finding:
             self.line or 0,
             str(self.focus),
             self.path or "",
+            self.value or "",  # two literals of one triple pattern on one line: same bytes every run
+            self.message,
         )
 
 
@@ -106,10 +108,16 @@ def read_query(path: Path, *, relpath: str) -> RuleQuery:
 
 
 def validate(
-    kg: KnowledgeGraph, *, sources_dir: Path, queries_dir: Path | None = None, engine: str = DEFAULT_ENGINE
+    kg: KnowledgeGraph,
+    *,
+    sources_dir: Path,
+    queries_dir: Path | None = None,
+    engine: str = DEFAULT_ENGINE,
+    root: Path | None = None,
 ) -> ValidationReport:
     """Check the data with the shapes (`engine`: see shacl_engines.py), the rule queries in `queries_dir`
-    and the cited source texts."""
+    and the cited source texts; with `root`, the checkout the files were read from, also check that each
+    file writes its literals in canonical form (literals.py), which only the file's text can show."""
     data_graph = kg.union("ontology", "data")
     findings = [
         *_run_shacl(kg, data_graph, engine=engine),
@@ -120,6 +128,7 @@ def validate(
             for finding in _run_rule(kg, data_graph, query, engine=engine)
         ),
         *_ill_typed_literals(kg),
+        *(_non_canonical_literals(kg, root) if root is not None else ()),
         *_subjects_in_several_files(kg),
     ]
     ordered = tuple(sorted(set(findings), key=Finding.sort_key))
@@ -144,6 +153,98 @@ def _ill_typed_literals(kg: KnowledgeGraph) -> Iterator[Finding]:
                     message=f"{reason}.",
                     hint="Write the value in the datatype's form (e.g. 2025-07 for xsd:gYearMonth).",
                 )
+
+
+def _non_canonical_literals(kg: KnowledgeGraph, root: Path) -> Iterator[Finding]:
+    """Literals not written in the form a store gives back, each at its own line, with the form to write."""
+    from pia_kg.canonical import render_literal
+    from pia_kg.literals import non_canonical_literals
+    from pia_kg.loading import GRAPH_PREFIX, read_text
+
+    for identifier in kg.graph_ids():
+        relpath = str(identifier).removeprefix(GRAPH_PREFIX)
+        path = Path(relpath) if Path(relpath).is_absolute() else root / relpath
+        if not path.is_file():
+            path = Path.cwd() / relpath  # a file given outside the checkout is named from the working folder
+        if path.suffix.lower() not in (".ttl", ".nt") or not path.is_file():
+            continue
+        found = non_canonical_literals(read_text(path, relpath=relpath))
+        holders = _LiteralHolders(kg, identifier, {item.written.form for item in found})
+        for item in found:
+            focus, predicate = holders.at(item.written.form, item.written.line)
+            written = _one_line(item.written.source)
+            kept = render_literal(item.kept.to_rdflib())
+            if item.rdflib_reads is None:
+                message = f"{written} is not in canonical form; write {kept} (pia-kg fmt does it)."
+                hint = "Run `pia-kg fmt`: it writes every literal in the form a store gives back."
+            else:
+                message = (
+                    f"{written}: a store gives it back as {kept}, which rdflib reads as "
+                    f"{render_literal(item.rdflib_reads.to_rdflib())}."
+                )
+                hint = "Write the value with another datatype: no form of it reads the same in both."
+            yield Finding(
+                severity="Violation",
+                rule="non-canonical-literal",
+                focus=focus,
+                focus_label=kg.label(focus) if isinstance(focus, URIRef) else None,
+                path=_curie(predicate) if predicate is not None else None,
+                value=item.written.source,
+                message=message,
+                hint=hint,
+                file=relpath,
+                line=item.written.line,
+            )
+
+
+class _LiteralHolders:
+    """The triples of one file that hold given literals, with the line where each triple's block starts."""
+
+    def __init__(self, kg: KnowledgeGraph, identifier: URIRef, forms: set[Any]) -> None:
+        from pia_kg.literals import XSD_STRING, LiteralForm, rdflib_form
+
+        self.kg, self.identifier, self.graph = kg, identifier, kg.dataset.graph(identifier)
+        self.relpath = str(identifier).removeprefix("urn:pia-kg:file:")
+        self.lines: dict[Node, int | None] = {}
+        self.holders: dict[Any, list[tuple[int, str, Node, Node]]] = {}
+        for form in forms:
+            # the term the loader made of it: as rdflib's parser reads it, or as pyoxigraph's does
+            plain = None if form.datatype == XSD_STRING else form.datatype
+            lower = LiteralForm(form.lexical, plain, form.language.lower() if form.language else None)
+            terms = {rdflib_form(form).to_rdflib(), rdflib_form(lower).to_rdflib()}
+            found = [(s, p) for term in terms for s, p in self.graph.subject_predicates(term)]
+            self.holders[form] = sorted(
+                (self._line(s) or 0, f"{s} {p}", s, p) for s, p in set(found)
+            )
+
+    def at(self, form: Any, line: int) -> tuple[Node, Node | None]:
+        """The subject and predicate of the last triple holding `form` whose block starts by `line` (in a
+        file whose blocks are not found, such as N-Triples, the first triple holding it)."""
+        holders = self.holders.get(form, [])
+        before = [holder for holder in holders if holder[0] <= line]
+        if not before:
+            return (holders[0][2], holders[0][3]) if holders else (self.identifier, None)
+        best = max(holder[0] for holder in before)
+        _, _, subject, predicate = next(holder for holder in before if holder[0] == best)
+        return subject, predicate
+
+    def _line(self, node: Node) -> int | None:
+        """The line where `node` is written as a subject in this file (a blank node: its holder's)."""
+        if node not in self.lines:
+            self.lines[node] = None  # a cycle of blank nodes ends here
+            found = self.kg.index.get(node)
+            if found is not None and found[0] == self.relpath:
+                self.lines[node] = found[1]
+            elif isinstance(node, BNode):
+                parents = sorted(self.graph.subjects(None, node), key=str)
+                self.lines[node] = self._line(parents[0]) if parents else None
+        return self.lines[node]
+
+
+def _one_line(source: str) -> str:
+    """A literal's text from the file, on one line and at most 80 characters, for a message."""
+    flat = source.replace("\n", "\\n")
+    return flat if len(flat) <= 80 else flat[:79] + "…"
 
 
 def _subjects_in_several_files(kg: KnowledgeGraph) -> Iterator[Finding]:

@@ -65,7 +65,7 @@ def build_release(project: Project, *, output_dir: Path, base_url: str | None = 
             hint="Pass the address where the site is served, e.g. --base-url https://example.org/pia-kg/.",
         )
     kg = load(project)
-    report = validate(kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir)
+    report = validate(kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir, root=project.root)
     output_dir = Path(output_dir).resolve()
     if not report.conforms:
         return BuildResult(report=report, built=False, output_dir=output_dir)
