@@ -191,3 +191,35 @@ def test_export_cli_rejects_an_unknown_format_with_exit_2(runner: CliRunner) -> 
     result = runner.invoke(cli, ["--project", str(REPO_ROOT), "export", "-f", "csv"])
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["trig", "turtle", "nquads", "jsonld", "rdfxml"])
+def test_namespaces_outside_the_projects_prefixes_are_exported_as_data(
+    runner: CliRunner, project: Project, fmt: str
+) -> None:
+    """Issue 12 item 5: `http://example.org/` terms stopped `export -f trig` and `serve` with a traceback."""
+    data = project.data_dir
+    (data / "a.ttl").write_text('<http://example.org/thing> <http://example.org/p> "a" .\n', encoding="utf-8")
+    (data / "b.ttl").write_text(
+        '<http://example.net/other> <http://example.net/q> <http://example.org/thing> .\n', encoding="utf-8"
+    )
+    result = runner.invoke(cli, ["--project", str(project.root), "export", "-f", fmt])
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    if fmt == "trig":
+        dataset = Dataset()
+        dataset.parse(data=result.stdout, format="trig")
+        graph = dataset.graph(graph_id("data/b.ttl"))
+        assert (
+            URIRef("http://example.net/other"),
+            URIRef("http://example.net/q"),
+            URIRef("http://example.org/thing"),
+        ) in graph
+        assert (URIRef("http://example.org/thing"), URIRef("http://example.org/p"), Literal("a")) in (
+            dataset.graph(graph_id("data/a.ttl"))
+        )
+        # one name per namespace for the whole file, the same in every graph block
+        declared = [line for line in result.stdout.splitlines() if line.startswith("PREFIX ns")]
+        assert declared == ["PREFIX ns1: <http://example.net/>", "PREFIX ns2: <http://example.org/>"]
+    else:
+        assert "example.net" in result.stdout and "example.org" in result.stdout

@@ -273,7 +273,14 @@ def test_update_expected_writes_then_accepts_new_results(runner: CliRunner, proj
 
 @pytest.mark.parametrize(
     "name",
-    ["timeline", "funding-commitments", "people-posts", "statements-by-person", "agreements-by-party", "fact-evidence"],
+    [
+        "timeline",
+        "funding-commitments",
+        "people-posts",
+        "statements-by-person",
+        "agreements-by-party",
+        "fact-evidence",
+    ],
 )
 def test_the_oxigraph_engine_gives_the_same_answer_as_rdflib(runner: CliRunner, name: str) -> None:
     """The same TSV, term for term, from `--engine rdflib` (the reference) and from Oxigraph, by name and as

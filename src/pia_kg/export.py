@@ -190,33 +190,65 @@ def _sorted_lines(data: bytes) -> bytes:
 
 
 def _trig(dataset: Dataset) -> bytes:
-    """One prefix block, then one `GRAPH` block per source file, each written by the stable Turtle writer."""
+    """One prefix block, then one `GRAPH` block per source file, each written by the stable Turtle writer.
+
+    A namespace outside the project's prefixes is ordinary data: the writer would name it `ns1` in each graph
+    on its own, so the same name could stand for two namespaces. A first pass finds every such namespace, and
+    each gets one name for the whole file (`ns1`, `ns2`, ... in the order of the namespace IRIs).
+    """
+    contexts = _named_graphs(dataset)
+    first = [_split_prefixes(turtle(_graph_of(context, {}))) for context in contexts]
+    extra: dict[str, str] = {}  # namespace IRI -> generated prefix
+    for _, declared in first:
+        for name, namespace in declared.items():
+            if PREFIXES.get(name) != namespace:
+                extra.setdefault(namespace, "")
+    taken = set(PREFIXES)
+    names = (f"ns{number}" for number in range(1, len(extra) + len(taken) + 2))
+    for namespace in sorted(extra):
+        extra[namespace] = next(name for name in names if name not in taken)
     blocks: list[str] = []
-    used: set[str] = set()
-    for context in _named_graphs(dataset):
-        graph = bind_prefixes(Graph(bind_namespaces="none"))
-        for triple in context:
-            graph.add(triple)
-        body, prefixes = _split_prefixes(turtle(graph))
+    used: dict[str, str] = {}
+    for context, (body, prefixes) in zip(contexts, first, strict=True):
+        if any(PREFIXES.get(name) != namespace for name, namespace in prefixes.items()):
+            body, prefixes = _split_prefixes(turtle(_graph_of(context, extra)))
+            invented = {
+                name
+                for name, namespace in prefixes.items()
+                if PREFIXES.get(name) != namespace and extra.get(namespace) != name
+            }
+            if invented:
+                raise RuntimeError(f"the Turtle writer invented prefixes {sorted(invented)} on a second pass")
         used |= prefixes
         # not indented: a triple-quoted literal would gain the indentation
         blocks.append(f"GRAPH <{context.identifier}> {{\n{body.strip()}\n}}\n")
-    header = "".join(f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n" for prefix in PREFIXES if prefix in used)
+    known = [(prefix, PREFIXES[prefix]) for prefix in PREFIXES if prefix in used]
+    generated = sorted((prefix, namespace) for namespace, prefix in extra.items() if prefix in used)
+    header = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in known + generated)
     return (header + "\n" + "\n".join(blocks)).encode("utf-8")
 
 
-def _split_prefixes(turtle: str) -> tuple[str, set[str]]:
+def _graph_of(context: Graph, extra: dict[str, str]) -> Graph:
+    """A copy of one named graph with the project's prefixes and the generated ones bound."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    for namespace, prefix in extra.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    for triple in context:
+        graph.add(triple)
+    return graph
+
+
+def _split_prefixes(turtle: str) -> tuple[str, dict[str, str]]:
+    """The body of a Turtle text and the prefixes it declares: name -> namespace."""
     body: list[str] = []
-    prefixes: set[str] = set()
+    declared: dict[str, str] = {}
     for line in turtle.split("\n"):
         if line.startswith("PREFIX ") or line.startswith("@prefix "):
-            prefixes.add(line.split()[1].rstrip(":"))
+            name, namespace = line.split()[1:3]
+            declared[name.rstrip(":")] = namespace.strip("<>")
         else:
             body.append(line)
-    unknown = prefixes - set(PREFIXES)
-    if unknown:  # longturtle invents ns1: prefixes for namespaces we do not know; keep them in the body
-        raise ValueError(f"unexpected prefixes {sorted(unknown)} in TriG output")
-    return "\n".join(body), prefixes
+    return "\n".join(body), declared
 
 
 _XML_NAMESPACES = {"rdf": PREFIXES["rdf"], "xml": "http://www.w3.org/XML/1998/namespace"}
