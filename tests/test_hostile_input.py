@@ -6,13 +6,20 @@ line (`pia-kg validate FILE`), so the real project's files stay untouched.
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
 
 from pia_kg.cli import cli
-from tests.conftest import TINY_ONTOLOGY, TINY_SHAPES, TURTLE_PREFIXES, write_project
+from pia_kg.limits import recursion_room
+from pia_kg.loading import parse_file_text
+from tests.conftest import REPO_ROOT, TINY_ONTOLOGY, TINY_SHAPES, TURTLE_PREFIXES, write_project
 
 HEAD = TURTLE_PREFIXES.encode("utf-8")
 LINE = HEAD.count(b"\n") + 1  # the first line after the prefixes
@@ -75,12 +82,17 @@ CASES: dict[str, tuple[str, bytes, str]] = {
     "blank nodes nested 3000 deep": (
         "deep.ttl",
         HEAD + b"person:b schema:knows " + b"[ schema:knows " * 3000 + b"]" * 3000 + b" .\n",
-        "nested more than 64 deep",
+        "blank nodes or collections nested more than 256 deep",
     ),
-    "collections nested 100 deep": (
+    "collections nested 257 deep": (
         "deepc.ttl",
-        HEAD + b"person:b schema:knows " + b"(" * 100 + b")" * 100 + b" .\n",
-        "nested more than 64 deep",
+        HEAD + b"person:b schema:knows " + b"(" * 257 + b")" * 257 + b" .\n",
+        f":{LINE}:{23 + 256}: blank nodes or collections nested more than 256 deep",
+    ),
+    "a literal of 20 MB (longer than the parser's buffer)": (
+        "huge.ttl",
+        HEAD + b'person:b schema:name "' + b"x" * 20_000_000 + b'" .\n',
+        f":{LINE}:23: a literal is longer than 1000000",
     ),
     "a literal of a million characters": (
         "long.ttl",
@@ -98,7 +110,44 @@ CASES: dict[str, tuple[str, bytes, str]] = {
     "JSON-LD nested 100000 deep": (
         "deep.jsonld",
         b"[" * 100_000 + b"]" * 100_000,
-        "nested more than 64 deep",
+        ":1:515: JSON arrays and objects nested more than 514 deep",
+    ),
+    "JSON-LD objects nested 100000 deep": (
+        "deepo.jsonld",
+        b'{"urn:p":' * 100_000 + b"{}" + b"}" * 100_000,
+        ":1:4627: JSON arrays and objects nested more than 514 deep",
+    ),
+    "RDF/XML nested 100000 deep": (
+        "deep.rdf",
+        XML_HEAD
+        + RDF
+        + b"<rdf:Description><ex:p>" * 50_000
+        + b"</ex:p></rdf:Description>" * 50_000
+        + b"</rdf:RDF>",
+        ":2:",
+    ),
+    "JSON-LD with a space and > in an @id": (
+        "id.jsonld",
+        b'{"@context": {"name": "https://schema.org/name"},\n'
+        b' "@graph": [{"@id": "urn:pia-kg:ok", "name": "x"},\n'
+        b' {"@id": "http://example.org/a b>", "name": "y"}]}',
+        ":3:11: not a valid IRI in @id: 'http://example.org/a b>'",
+    ),
+    "JSON-LD with a relative @id holding a space": (
+        "rel.jsonld",
+        b'{"@context": {"name": "https://schema.org/name"},\n "@id": "a b", "name": "y"}',
+        ":2:10: not a valid IRI in @id",
+    ),
+    "JSON-LD with a property IRI holding a space": (
+        "prop.jsonld",
+        b'{"@id": "urn:pia-kg:x",\n "http://example.org/a b": "y"}',
+        ":2:3: not a valid IRI",
+    ),
+    "JSON-LD with an invalid @language": (
+        "lang.jsonld",
+        b'{"@context": {"name": "https://schema.org/name"}, "@id": "urn:pia-kg:x",\n'
+        b' "name": {"@value": "y", "@language": "en US!"}}',
+        ":2:40: not a valid language tag",
     ),
     "N-Triples with an IRI with a space": (
         "space.nt",
@@ -168,7 +217,6 @@ def test_an_ill_typed_literal_is_a_violation_that_names_file_and_line(
 ) -> None:
     result = validate_data(root, {"typed.ttl": f"\npia:thing-1 dcterms:date {literal} .\n"})
     assert result.exit_code == 1  # type: ignore[attr-defined]
-    import json
 
     findings = json.loads(result.stdout)["findings"]  # type: ignore[attr-defined]
     [finding] = [f for f in findings if f["rule"] == "ill-typed-literal"]
@@ -184,7 +232,6 @@ def test_a_subject_described_in_two_data_files_is_a_warning_naming_both(root: Pa
     }
     result = validate_data(root, files, "--fail-on", "warning")
     assert result.exit_code == 1  # type: ignore[attr-defined]
-    import json
 
     findings = json.loads(result.stdout)["findings"]  # type: ignore[attr-defined]
     [finding] = [f for f in findings if f["rule"] == "subject-in-several-files"]
@@ -209,3 +256,104 @@ def test_a_bad_option_exits_2_without_a_traceback(root: Path, args: list[str], e
     assert result.exit_code == 2, result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _deep_json_ld(levels: int) -> bytes:
+    node: dict[str, object] = {"@id": "urn:pia-kg:leaf", "https://schema.org/name": "x"}
+    for _ in range(levels - 1):
+        node = {"https://schema.org/knows": [node]}  # an array and an object per level: the worst case
+    return json.dumps({"@id": "urn:pia-kg:root", **node}).encode()
+
+
+DEEP = 256  # issue 12 item 8: at least 256 levels in every format the loader reads
+DEEP_FILES: dict[str, tuple[str, bytes, int]] = {
+    "Turtle blank nodes": (
+        "deep.ttl",
+        HEAD
+        + b"person:b schema:knows "
+        + b"[ schema:knows " * (DEEP - 1)
+        + b'[ schema:name "x" ]'
+        + b" ]" * (DEEP - 1)
+        + b" .\n",
+        DEEP + 1,
+    ),
+    "Turtle collections": (
+        "deepc.ttl",
+        HEAD + b"person:b schema:knows " + b"( " * DEEP + b"person:c" + b" )" * DEEP + b" .\n",
+        1 + 2 * DEEP,
+    ),
+    "JSON-LD": ("deep.jsonld", _deep_json_ld(DEEP), DEEP),
+    "RDF/XML": (
+        "deep.rdf",
+        XML_HEAD
+        + RDF
+        + b'<rdf:Description rdf:about="urn:pia-kg:root">'
+        + b"<ex:p><rdf:Description>" * (DEEP - 1)
+        + b"<ex:name>x</ex:name>"
+        + b"</rdf:Description></ex:p>" * (DEEP - 1)
+        + b"</rdf:Description></rdf:RDF>",
+        DEEP,
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "body", "triples"), DEEP_FILES.values(), ids=DEEP_FILES.keys())
+def test_a_file_nested_256_deep_is_read_in_every_format(
+    tmp_path: Path, name: str, body: bytes, triples: int
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(body)
+    graph = parse_file_text(body.decode(), path=path, relpath=name)
+    assert len(graph) == triples
+
+
+def test_the_recursive_turtle_parser_reaches_the_nesting_limit_inside_the_recursion_room() -> None:
+    """rdflib's parser reads what pyoxigraph refuses; it recurses per level, so it needs the room."""
+    text = DEEP_FILES["Turtle blank nodes"][1].decode()
+    with pytest.raises(RecursionError):
+        Graph(bind_namespaces="none").parse(data=text, format="turtle")
+    with recursion_room():
+        assert len(Graph(bind_namespaces="none").parse(data=text, format="turtle")) == DEEP + 1
+    assert sys.getrecursionlimit() < DEEP * 4  # given back
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "jsonld", "rdfxml", "ntriples", "nquads"])
+def test_data_nested_256_deep_is_exported_in_every_format(tmp_path: Path, fmt: str) -> None:
+    project = write_project(
+        tmp_path / "repo",
+        ontology=TINY_ONTOLOGY,
+        shapes=TINY_SHAPES,
+        data={
+            "deep.ttl": DEEP_FILES["Turtle blank nodes"][1].decode()[len(TURTLE_PREFIXES) :],
+            "deepc.ttl": DEEP_FILES["Turtle collections"][1].decode()[len(TURTLE_PREFIXES) :],
+        },
+    )
+    shutil.copy(REPO_ROOT / "ontology" / "context.jsonld", project.root / "ontology" / "context.jsonld")
+    result = CliRunner().invoke(cli, ["--project", str(project.root), "export", "-f", fmt])
+    assert result.exit_code == 0, result.stderr
+    rdflib_format = {"jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}.get(fmt, fmt)
+    with recursion_room():
+        exported = Dataset().parse(data=result.stdout, format=rdflib_format)
+    assert len(exported) >= (DEEP + 1) + (1 + 2 * DEEP)
+
+
+@pytest.mark.slow
+def test_fmt_lays_out_data_nested_256_deep_and_reads_it_back(tmp_path: Path) -> None:
+    """The formatter tried each nested node inline, then on several lines: 2^depth work (16 levels: 35 s)."""
+    body = DEEP_FILES["Turtle blank nodes"][1].decode()[len(TURTLE_PREFIXES) :]
+    project = write_project(
+        tmp_path / "repo", ontology=TINY_ONTOLOGY, shapes=TINY_SHAPES, data={"deep.ttl": body}
+    )
+    path = project.data_dir / "deep.ttl"
+    before = Graph(bind_namespaces="none")
+    with recursion_room():
+        before.parse(path, format="turtle")
+    result = CliRunner().invoke(cli, ["--project", str(project.root), "fmt", str(path)])
+    assert result.exit_code == 0, result.stderr
+    after = Graph(bind_namespaces="none")
+    with recursion_room():
+        after.parse(path, format="turtle")
+    assert isomorphic(before, after)
+    again = CliRunner().invoke(cli, ["--project", str(project.root), "fmt", "--check", str(path)])
+    assert again.exit_code == 0, again.stderr

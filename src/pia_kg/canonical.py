@@ -37,6 +37,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from pia_kg.errors import DataError
+from pia_kg.limits import recursion_room
 from pia_kg.loading import parse_turtle, read_prefixes, read_text
 from pia_kg.namespaces import DCTERMS, OA, OWL, PIA, PREFIXES, PROV, RDF, RDFS, SCHEMA, SH, SKOS, XSD
 from pia_kg.project import Project
@@ -282,6 +283,10 @@ class _Writer:
         }
         shared |= {node for node in references if node not in self.nested}
         self.labels = _bnode_labels(graph, shared)
+        # a nested node is rendered once per place and width: trying a node inline and then on several lines
+        # renders its subtree twice, which without this memo doubles at each level of nesting
+        self._rendered: dict[tuple[Node, int, int, int], str] = {}
+        self._one_line: dict[Node, str | None] = {}
 
     def _in_cycle(self, node: BNode) -> bool:
         seen: set[Node] = set()
@@ -319,10 +324,13 @@ class _Writer:
             return "()" if term == RDF.nil else self.iri(term)
         if isinstance(term, Literal):
             return self.literal(term)
-        if isinstance(term, BNode) and term in self.lists:
-            return self.collection(term, indent, column)
         if isinstance(term, BNode) and term in self.nested:
-            return self.nested_node(term, indent, column)
+            key = (term, indent, column, self.width)
+            found = self._rendered.get(key)
+            if found is None:
+                render = self.collection if term in self.lists else self.nested_node
+                found = self._rendered[key] = render(term, indent, column)
+            return found
         if isinstance(term, BNode):
             return f"_:{self.labels[term]}"
         raise TypeError(f"cannot write {term!r} as Turtle")
@@ -347,7 +355,7 @@ class _Writer:
             return f"{text}^^{self.iri(datatype)}"
         return text
 
-    def collection(self, head: Node, indent: int, column: int) -> str:
+    def _items(self, head: Node) -> list[Node]:
         items: list[Node] = []
         node: Node | None = head
         while node is not None and node != RDF.nil:
@@ -355,21 +363,56 @@ class _Writer:
             if item is not None:
                 items.append(item)
             node = self.graph.value(node, RDF.rest)
-        inline = "( " + " ".join(self.term(item, indent, column + 2) for item in items) + " )"
-        if "\n" not in inline and column + len(inline) <= self.width:
+        return items
+
+    def one_line(self, term: Node) -> str | None:
+        """A term written on one line, or None where a literal of it spans lines; computed once per node.
+
+        A nested node or collection goes on one line exactly when this form fits (or the node is small), and
+        the form is then what it would write there: so each node is laid out once, whatever its depth.
+        """
+        if not (isinstance(term, BNode) and term in self.nested):
+            text = self.term(term, 0, 0)
+            return None if "\n" in text else text
+        if term in self._one_line:
+            return self._one_line[term]
+        result: str | None
+        if term in self.lists:
+            items = [self.one_line(item) for item in self._items(term)]
+            result = None if any(item is None for item in items) else "( " + " ".join(map(str, items)) + " )"
+        else:
+            parts: list[str] | None = []
+            for predicate in sorted(set(self.graph.predicates(term)), key=self._predicate_key):
+                name = "a" if predicate == RDF.type else self.iri(predicate)  # type: ignore[arg-type]
+                objects = sorted(self.graph.objects(term, predicate), key=self._object_key)
+                rendered = [self.one_line(obj) for obj in objects]
+                if parts is None or any(text is None for text in rendered):
+                    parts = None
+                    break
+                parts.append(f"{name} {' , '.join(map(str, rendered))}")
+            result = None if parts is None else "[ " + " ; ".join(parts) + " ]"
+        self._one_line[term] = result
+        return result
+
+    def collection(self, head: Node, indent: int, column: int) -> str:
+        inline = self.one_line(head)
+        if inline is not None and column + len(inline) <= self.width:
             return inline
         inner = indent + INDENT
-        lines = [" " * inner + self.term(item, inner, inner) for item in items]
+        lines = [" " * inner + self.term(item, inner, inner) for item in self._items(head)]
         return "(\n" + "\n".join(lines) + "\n" + " " * indent + ")"
 
     def nested_node(self, node: BNode, indent: int, column: int) -> str:
-        pairs = self.predicate_lines(node, indent, column + 2, inline=True)
-        inline = "[ " + " ; ".join(pairs) + " ]"
+        inline = self.one_line(node)
         is_small = len(list(self.graph.predicate_objects(node))) <= SMALL_NODE and not any(
             isinstance(obj, BNode) for obj in self.graph.objects(node, None)
         )
-        if "\n" not in inline and (is_small or column + len(inline) <= self.width):
+        if inline is not None and column + len(inline) <= self.width:
             return inline
+        if inline is not None and is_small:  # on one line unless a list of its objects does not fit there
+            pairs = self.predicate_lines(node, indent, column + 2, inline=True)  # no nested node: cheap
+            if not any("\n" in pair for pair in pairs):
+                return inline
         inner = indent + INDENT
         body = " ;\n".join(" " * inner + line for line in self.predicate_lines(node, inner, inner))
         return "[\n" + body + "\n" + " " * indent + "]"
@@ -471,6 +514,7 @@ def prefix_map(declared: dict[str, str]) -> dict[str, str]:
     return chosen
 
 
+@recursion_room()
 def serialize(graph: Graph, layout: Layout) -> str:
     """Write `graph` in the canonical form, keeping the comments that `layout` found."""
     writer = _Writer(graph, prefix_map(layout.prefixes))
@@ -516,6 +560,7 @@ def render_literal(literal: Literal) -> str:
     return _Writer(Graph(bind_namespaces="none"), prefix_map({})).literal(literal)
 
 
+@recursion_room()
 def format_turtle(text: str, *, relpath: str) -> str:
     """The canonical form of a Turtle text; refuses comments it would lose and checks the triples are kept
     (every literal in the form the store keeps, on both sides)."""

@@ -31,6 +31,7 @@ from rdflib.term import Node
 from pia_kg.canon import canonical_labels
 from pia_kg.errors import DataError
 from pia_kg.jsonld import JsonObject, compact_graph, dump_json
+from pia_kg.limits import recursion_room
 from pia_kg.loading import Kind, KnowledgeGraph
 from pia_kg.namespaces import PREFIXES, bind_prefixes
 
@@ -99,6 +100,7 @@ def union_graph(dataset: Dataset) -> Graph:
     return graph
 
 
+@recursion_room()
 def serialize(dataset: Dataset, fmt: str, *, context: JsonObject | None = None) -> bytes:
     """The dataset in format `fmt` (a key of EXPORT_FORMATS), byte-for-byte stable.
 
@@ -152,6 +154,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+@recursion_room()
 def turtle(graph: Graph) -> str:
     """Stable Turtle from rdflib's sorted `longturtle` writer, with every literal in its own lexical form.
 

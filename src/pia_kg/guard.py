@@ -21,7 +21,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 
 from pia_kg.errors import DataError, PiaError
-from pia_kg.limits import Limits, current
+from pia_kg.limits import Limits, current, recursion_room
 
 SUFFIX_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
@@ -53,28 +53,48 @@ def _locate(text: str, *needles: str) -> str:
     return "1"
 
 
-def check_text(text: str, *, relpath: str, limits: Limits | None = None) -> None:
-    """Refuse, before parsing, a byte-order mark and brackets nested deeper than `max_nesting`."""
+def check_text(text: str, *, relpath: str, limits: Limits | None = None, fmt: str = "turtle") -> None:
+    """Refuse, before parsing, a byte-order mark and structures nested deeper than `max_nesting`.
+
+    Turtle counts blank nodes `[` and collections `(`. A node nested in JSON-LD or RDF/XML takes up to two
+    levels of the syntax (an array and an object, a property element and a node element), so there the syntax
+    may nest twice as deep, plus the document's own top level.
+    """
     chosen = limits or current()
     if text.startswith("\ufeff"):
         raise DataError(
             f"{relpath}:1:1: the file starts with a byte-order mark (BOM)",
             hint="Save the file as UTF-8 without a BOM (pia-kg writes files that way).",
         )
-    if text.count("[") + text.count("(") <= chosen.max_nesting:
+    scan = _NESTING_SCANS.get(fmt)
+    if scan is None:
+        return
+    tokens, opening, what, per_level = scan
+    allowed = chosen.max_nesting * per_level + (per_level - 1) * 2
+    if sum(text.count(char) for char in opening) <= allowed:
         return
     depth = 0
-    for match in _NESTING_TOKEN.finditer(text):
+    for match in tokens.finditer(text):
         if match.group("open"):
             depth += 1
-            if depth > chosen.max_nesting:
+            if depth > allowed:
                 raise DataError(
-                    f"{relpath}:{position(text, match.start())}: blank nodes or collections nested more"
-                    f" than {chosen.max_nesting} deep",
+                    f"{relpath}:{position(text, match.start())}: {what} nested more than {allowed} deep",
                     hint="Give the inner nodes IRIs or flatten the structure.",
                 )
         elif match.group("close"):
             depth = max(0, depth - 1)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(?P<open>[\[{])|(?P<close>[\]}])')
+_XML_TOKEN = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[?!][^>]*>|(?P<close></[^>]*>)|<[^>]*/>|(?P<open><[^>]*>)", re.DOTALL
+)
+_NESTING_SCANS: dict[str, tuple[re.Pattern[str], str, str, int]] = {
+    "turtle": (_NESTING_TOKEN, "[(", "blank nodes or collections", 1),
+    "json-ld": (_JSON_TOKEN, "[{", "JSON arrays and objects", 2),
+    "xml": (_XML_TOKEN, "<", "XML elements", 2),
+}
 
 
 def check_terms(graph: Graph, text: str, *, relpath: str, limits: Limits | None = None) -> None:
@@ -180,9 +200,9 @@ def _first_line_failing_with(kind: type[Exception], text: str) -> int:
 
 def parse_other(text: str, *, relpath: str, fmt: str, public_id: str) -> Graph:
     """Parse N-Triples, JSON-LD or RDF/XML text offline; remote contexts and XML DTDs are refused first."""
-    check_text(text, relpath=relpath)
+    check_text(text, relpath=relpath, fmt=fmt)
     if fmt == "json-ld":
-        _check_json_ld(text, relpath=relpath)
+        _check_json_ld(text, relpath=relpath, base=public_id)
     elif fmt == "xml":
         found = re.search(r"<!(?:DOCTYPE|ENTITY)", text)
         if found is not None:
@@ -192,7 +212,8 @@ def parse_other(text: str, *, relpath: str, fmt: str, public_id: str) -> Graph:
             )
     graph = Graph(bind_namespaces="none")
     try:
-        graph.parse(data=text, format=fmt, publicID=public_id)
+        with recursion_room():
+            graph.parse(data=text, format=fmt, publicID=public_id)
     except PiaError:
         raise
     except (SyntaxError, ValueError, RecursionError) as err:
@@ -234,7 +255,7 @@ def format_for(path: Path, *, relpath: str) -> str:
     return fmt
 
 
-def _check_json_ld(text: str, *, relpath: str) -> None:
+def _check_json_ld(text: str, *, relpath: str, base: str) -> None:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
@@ -247,6 +268,74 @@ def _check_json_ld(text: str, *, relpath: str) -> None:
             f"{relpath}:{_locate(text, remote)}: a remote JSON-LD context ({remote}) is not fetched",
             hint="Inline the @context object in the file.",
         )
+    _check_json_ld_terms(document, text, relpath=relpath, base=base)
+
+
+def _check_json_ld_terms(document: Any, text: str, *, relpath: str, base: str) -> None:
+    """Refuse what a JSON-LD to RDF conversion drops without a word: a node whose `@id` is not an IRI (a
+    space, `>`), a property or type that is not one, a language tag that is not BCP 47. The document is
+    expanded (pyld, offline) so that compact IRIs and relative ones are checked as the RDF would hold them.
+    """
+    from pyld import jsonld
+
+    def refuse(url: str, options: Any = None) -> Any:
+        raise jsonld.JsonLdError(
+            f"refusing to fetch {url}", "jsonld.LoadDocumentError", code="loading document failed"
+        )
+
+    try:
+        with recursion_room():
+            expanded = jsonld.expand(document, {"base": base, "documentLoader": refuse})
+    except jsonld.JsonLdError as err:
+        reason = getattr(err, "code", None) or err.type
+        raise DataError(f"{relpath}: not valid JSON-LD: {reason}", hint=_PARSE_HINT) from err
+    stack: list[Any] = [expanded]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(reversed(current))
+            continue
+        if not isinstance(current, dict):
+            continue
+        for key, value in current.items():
+            if key == "@language" and isinstance(value, str) and not _LANGUAGE_TAG.match(value):
+                raise DataError(
+                    f"{relpath}:{_locate_ci(text, value)}: not a valid language tag: {value!r}",
+                    hint='Use a BCP 47 tag such as "en", "fr" or "en-GB".',
+                )
+            if key == "@id" and isinstance(value, str) and not value.startswith("_:"):
+                _check_json_ld_iri(value, text, relpath=relpath, what="@id")
+            elif key == "@type" and "@value" in current and isinstance(value, str):
+                _check_json_ld_iri(value, text, relpath=relpath, what="datatype")
+            elif key == "@type" and isinstance(value, list):
+                for kind in value:
+                    if isinstance(kind, str) and not kind.startswith("_:"):
+                        _check_json_ld_iri(kind, text, relpath=relpath, what="@type")
+            elif not key.startswith("@") and not key.startswith("_:"):
+                _check_json_ld_iri(key, text, relpath=relpath, what="property")
+            if key != "@value":
+                stack.append(value)
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _check_json_ld_iri(iri: str, text: str, *, relpath: str, what: str) -> None:
+    bad = next((i for i, c in enumerate(iri) if ord(c) <= 0x20 or c in _IRI_FORBIDDEN), None)
+    if bad is None and _SCHEME.match(iri):
+        return
+    reason = f"character {iri[bad]!r}" if bad is not None else "not an absolute IRI"
+    escaped = json.dumps(iri, ensure_ascii=False)[1:-1]
+    where = _locate(text, iri, escaped, _tail(iri), *((iri[:bad], _tail(iri[:bad])) if bad else ()))
+    raise DataError(
+        f"{relpath}:{where}: not a valid IRI in {what}: {iri!r} ({reason}); the node would be lost",
+        hint="Percent-encode spaces and <>\"{}|^`\\, or give the node a blank-node id (\"_:name\").",
+    )
+
+
+def _locate_ci(text: str, needle: str) -> str:
+    found = re.search(re.escape(needle), text, re.IGNORECASE)
+    return position(text, found.start()) if found else "1"
 
 
 def _remote_context(node: Any) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 from rdflib import Graph
 
 from pia_kg.errors import DataError
+from pia_kg.limits import recursion_room
 
 CONTEXT_URL = "https://w3id.org/pia-kg/context.jsonld"
 """Where the context is published; per-resource documents refer to it, dumps carry it inline."""
@@ -83,6 +84,7 @@ def graph_nquads(graph: Graph) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+@recursion_room()
 def expand_graph(graph: Graph, context: JsonObject) -> list[JsonObject]:
     """Expanded JSON-LD (one node object per subject) from a graph."""
     from pyld import jsonld
@@ -149,6 +151,7 @@ def _without_id(node: JsonObject) -> JsonObject:
     return {key: value for key, value in node.items() if key != "@id"}
 
 
+@recursion_room()
 def compact_graph(graph: Graph, context: JsonObject, *, context_url: bool = False) -> JsonObject:
     """The graph compacted with the project context, inline (or as CONTEXT_URL if `context_url`)."""
     from pyld import jsonld
@@ -161,6 +164,7 @@ def compact_graph(graph: Graph, context: JsonObject, *, context_url: bool = Fals
     return compacted
 
 
+@recursion_room()
 def frame_graph(graph: Graph, frame: JsonObject, context: JsonObject) -> JsonObject:
     """The graph framed by `frame` (whose @context may be CONTEXT_URL): nested objects a web app can use.
 

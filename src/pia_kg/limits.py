@@ -14,7 +14,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,7 +27,10 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_LITERAL_CHARS = 1_000_000
-DEFAULT_MAX_NESTING = 64
+DEFAULT_MAX_NESTING = 256
+# rdflib's Turtle parser takes up to 8 Python frames per nested blank node, its writers and pyld fewer: 16 per
+# level leaves room for any of them at the nesting limit (tests/test_hostile_input.py checks parse and export)
+FRAMES_PER_LEVEL = 16
 
 T = TypeVar("T")
 
@@ -66,6 +72,33 @@ def configured() -> Limits | None:
 def current() -> Limits:
     """The limits in force, or the defaults."""
     return _state["configured"] or DEFAULTS
+
+
+_room_lock = threading.Lock()
+_room: dict[str, int] = {"holders": 0, "saved": 0}
+
+
+@contextmanager
+def recursion_room(limits: Limits | None = None) -> Iterator[None]:
+    """Raise Python's recursion limit so that the recursive parsers and writers (rdflib, pyld) reach the
+    nesting limit; restored when the last holder leaves (the limit is per process; holders may be threads).
+
+    The nesting limit itself is enforced before parsing (guard.check_text), so the room is bounded.
+    """
+    needed = (limits or current()).max_nesting * FRAMES_PER_LEVEL + 1000
+    with _room_lock:
+        if _room["holders"] == 0:
+            _room["saved"] = sys.getrecursionlimit()
+        _room["holders"] += 1
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
+    try:
+        yield
+    finally:
+        with _room_lock:
+            _room["holders"] -= 1
+            if _room["holders"] == 0:
+                sys.setrecursionlimit(_room["saved"])
 
 
 def check_rows(count: int, limits: Limits | None = None) -> None:

@@ -19,6 +19,7 @@ from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.term import Node
 
 from pia_kg.errors import DataError
+from pia_kg.limits import recursion_room
 from pia_kg.namespaces import RDFS, SCHEMA, SKOS, bind_prefixes
 from pia_kg.project import Project
 
@@ -91,7 +92,8 @@ def parse_turtle(text: str, *, relpath: str, into: Graph | None = None) -> Graph
         return fast
     graph = Graph(bind_namespaces="none")
     try:
-        graph.parse(data=text, format="turtle", publicID=graph_id(relpath))
+        with recursion_room():
+            graph.parse(data=text, format="turtle", publicID=graph_id(relpath))
     except SyntaxError as err:  # rdflib's BadSyntax: 0-based .lines, the text and the index of the error
         raise DataError(
             f"{relpath}:{_syntax_position(err, text)}: not valid Turtle: {_syntax_reason(err)}",
@@ -138,6 +140,10 @@ def _parse_with_oxigraph(text: str, *, relpath: str, into: Graph | None = None) 
         triples = [(term(triple.subject), term(triple.predicate), term(triple.object)) for triple in parsed]
     except SyntaxError:
         return None  # nothing was added: rdflib's parser reads the text again
+    except MemoryError:
+        # pyoxigraph's parser holds one token in a buffer of at most 16 MiB: a longer literal fails there.
+        # rdflib reads it, and check_terms then refuses it at file:line under the documented literal limit.
+        return None
     graph = Graph(bind_namespaces="none") if into is None else into
     for triple in triples:
         graph.add(triple)
