@@ -170,3 +170,38 @@ def test_an_explicit_xsd_string_and_an_upper_case_tag_are_read_as_a_store_keeps_
         ("x", None, None),
         ("y", None, "en-gb"),
     }
+
+
+ODD_NTRIPLES = """\
+<http://example.org/a> <http://example.org/p> "plain" .
+<http://example.org/a> <http://example.org/p> "tagged"@fr .
+<http://example.org/a> <http://example.org/p> "1.50"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://example.org/a> <http://example.org/p> "tab\\there \\u00e9 \\U0001F600 \\"q\\"" .
+<http://example.org/a> <http://example.org/q> _:b1 .
+_:b1 <http://example.org/p> "2025-13"^^<http://www.w3.org/2001/XMLSchema#gYearMonth> .
+# a comment line
+<http://example.org/b> <http://example.org/q> _:b1 .
+"""
+
+
+def test_n_triples_are_read_by_the_fast_parser_as_rdflib_reads_them(tmp_path: Path) -> None:
+    """N-Triples go through pyoxigraph's parser (issue 12 item 9: rdflib's took most of `validate`)."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from pia_kg.loading import _parse_with_oxigraph, parse_file_text
+
+    fast = _parse_with_oxigraph(ODD_NTRIPLES, relpath="data/odd.nt", fmt="nt")
+    assert fast is not None and len(fast) == 7
+    reference = Graph().parse(data=ODD_NTRIPLES, format="nt")
+    assert isomorphic(fast, reference)
+    loaded = parse_file_text(ODD_NTRIPLES, path=tmp_path / "odd.nt", relpath="data/odd.nt")
+    assert isomorphic(loaded, reference)
+
+
+def test_labels_and_locations_are_looked_up_without_a_copy_of_the_graph(tiny_project: Project) -> None:
+    """A finding per subject asked for a label in a union copy of the whole graph (issue 12 item 9)."""
+    kg = load(tiny_project)
+    assert kg.label(PERSON.ada) == "Ada"
+    assert "_all" not in vars(kg)  # no cached union graph
+    assert set(kg._labels) == {PERSON.ada}

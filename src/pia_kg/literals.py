@@ -125,12 +125,16 @@ class NonCanonicalLiteral:
 
 def non_canonical_literals(text: str) -> list[NonCanonicalLiteral]:
     """The literals of a Turtle (or N-Triples) text that are not in canonical form, in file order."""
-    written = list(scan_literals(text))
+    # a plain string is kept and read as written, whatever its escapes: only typed and tagged ones can differ
+    written = [item for item in scan_literals(text) if item.form.datatype or item.form.language]
     kept = kept_forms(item.form for item in written)
+    reads: dict[LiteralForm, LiteralForm] = {}
     found = []
     for item in written:
         form = kept[item.form]
-        read = rdflib_form(form)
+        read = reads.get(form)
+        if read is None:
+            read = reads[form] = rdflib_form(form)
         if item.form != form or read != form:
             found.append(NonCanonicalLiteral(item, form, read if read != form else None))
     return found

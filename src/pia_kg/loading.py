@@ -66,6 +66,14 @@ def parse_file_text(text: str, *, path: Path, relpath: str, into: Graph | None =
     if fmt == "turtle":
         return parse_turtle(text, relpath=relpath, into=into)
     _silence_rdflib_literal_warnings()
+    if fmt == "nt":  # pyoxigraph reads N-Triples many times faster; what it refuses, rdflib reads and locates
+        from pia_kg.guard import check_terms, check_text
+
+        check_text(text, relpath=relpath, fmt=fmt)
+        fast = _parse_with_oxigraph(text, relpath=relpath, into=into, fmt="nt")
+        if fast is not None:
+            check_terms(fast, text, relpath=relpath)
+            return fast
     return _copied(parse_other(text, relpath=relpath, fmt=fmt, public_id=graph_id(relpath)), into)
 
 
@@ -107,7 +115,9 @@ def parse_turtle(text: str, *, relpath: str, into: Graph | None = None) -> Graph
     return _copied(graph, into)
 
 
-def _parse_with_oxigraph(text: str, *, relpath: str, into: Graph | None = None) -> Graph | None:
+def _parse_with_oxigraph(
+    text: str, *, relpath: str, into: Graph | None = None, fmt: str = "turtle"
+) -> Graph | None:
     """Parse with pyoxigraph's Turtle parser into rdflib terms, added to `into` (or a new Graph).
 
     The graph is the one rdflib's parser gives (tests/test_loading.py checks both on every file and fixture):
@@ -132,7 +142,7 @@ def _parse_with_oxigraph(text: str, *, relpath: str, into: Graph | None = None) 
     try:
         parsed = ox.parse(
             input=text,
-            format=ox.RdfFormat.TURTLE,
+            format=ox.RdfFormat.N_TRIPLES if fmt == "nt" else ox.RdfFormat.TURTLE,
             base_iri=None,  # a relative IRI is then an error, and rdflib's parser says so as it always has
             rename_blank_nodes=True,
             without_named_graphs=True,
@@ -272,8 +282,21 @@ class KnowledgeGraph:
         )
 
     @cached_property
-    def _all(self) -> Graph:
-        return self.union()
+    def _labels(self) -> dict[Node, list[Literal]]:
+        """Each subject's label literals, by predicate (LABEL_PREDICATES order), then file: read once, no copy
+        of the whole graph (a finding per subject looks its focus up here)."""
+        found: dict[Node, list[Literal]] = {}
+        for predicate in LABEL_PREDICATES:
+            for identifier in self.graph_ids():
+                for subject, obj in self.dataset.graph(identifier).subject_objects(predicate):
+                    if isinstance(obj, Literal):
+                        found.setdefault(subject, []).append(obj)
+        return found
+
+    def _holders(self, node: Node) -> list[Node]:
+        """The subjects that have `node` as an object, in any file."""
+        graphs = [self.dataset.graph(identifier) for identifier in self.graph_ids()]
+        return sorted({subject for graph in graphs for subject in graph.subjects(None, node)}, key=str)
 
     def location(self, term: Node) -> tuple[str, int] | None:
         """Where `term` is written as a subject; for a blank node, where the node that holds it is written."""
@@ -286,13 +309,12 @@ class KnowledgeGraph:
             if not isinstance(current, BNode):
                 return None
             seen.add(current)
-            current = next(iter(sorted(self._all.subjects(None, current), key=str)), None)
+            current = next(iter(self._holders(current)), None)
         return None
 
     def label(self, term: Node, lang: str = "en") -> str | None:
         """The best label: skos:prefLabel, rdfs:label, schema:name; in `lang`, then fr, then any."""
-        candidates = [obj for predicate in LABEL_PREDICATES for obj in self._all.objects(term, predicate)]
-        literals = [obj for obj in candidates if isinstance(obj, Literal)]
+        literals = self._labels.get(term, [])
         for wanted in (lang, "fr", None):
             for literal in literals:
                 if wanted is None or (literal.language or "").lower() == wanted:

@@ -129,13 +129,21 @@ def to_result(answer: Any) -> Result:
         result = Result("ASK")
         result.askAnswer = bool(answer)
         return result
+    converted: dict[Any, Any] = {}  # a term repeats across rows: convert it once (rdflib's Literal is slow)
+
+    def term_of(term: Any) -> Any:
+        found = converted.get(term)
+        if found is None:
+            found = converted[term] = to_rdflib(term)
+        return found
+
     if isinstance(answer, ox.QuerySolutions):
         variables = [Variable(variable.value) for variable in answer.variables]
         result = Result("SELECT")
         result.vars = variables
         result.bindings = [
             {
-                variable: to_rdflib(term)
+                variable: term_of(term)
                 for variable, term in zip(variables, solution, strict=True)
                 if term is not None
             }
@@ -144,7 +152,7 @@ def to_result(answer: Any) -> Result:
         return result
     graph = bind_prefixes(Graph(bind_namespaces="none"))
     for triple in answer:
-        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        graph.add((term_of(triple.subject), term_of(triple.predicate), term_of(triple.object)))
     result = Result("CONSTRUCT")
     result.graph = graph
     return result
