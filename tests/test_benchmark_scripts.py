@@ -1,4 +1,4 @@
-"""The benchmark scripts still run and print their table (on a small size: speed is measured by running them)."""
+"""The benchmark scripts still run and print their table, at a small size."""
 
 from __future__ import annotations
 

@@ -124,3 +124,39 @@ def test_an_unknown_severity_exits_2(quality_project: Project, runner: CliRunner
     result = report(runner, quality_project)
     assert result.exit_code == 2
     assert "unused-term has severity 'minor'" in result.stderr
+
+
+def _add_check(project: Project, name: str, text: str) -> None:
+    path = project.queries_dir / "quality" / f"{name}.rq"
+    path.write_text(f"# title: {name}\n{text}\n", encoding="utf-8")
+    profile = project.ontology_dir / PROFILE
+    profile.write_text(
+        profile.read_text(encoding="utf-8").replace("[severity]\n", f'[severity]\n{name} = "info"\n'),
+        encoding="utf-8",
+    )
+
+
+def test_a_check_with_service_is_refused_before_it_runs(quality_project: Project, runner: CliRunner) -> None:
+    """`report` ran its SPARQL without the guards of every other query (issue 13 item 5)."""
+    _add_check(
+        quality_project,
+        "remote",
+        "SELECT ?focus WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?focus ?p ?o } }",
+    )
+    result = report(runner, quality_project)
+    assert result.exit_code == 2, result.stderr
+    assert "remote.rq" in result.stderr and "SERVICE" in result.stderr
+
+
+def test_a_check_obeys_the_row_and_time_limits(quality_project: Project, runner: CliRunner) -> None:
+    _add_check(quality_project, "many", "SELECT ?focus WHERE { ?focus ?p ?o }")
+    rows = runner.invoke(cli, ["--project", str(quality_project.root), "--max-rows", "5", "report"])
+    assert rows.exit_code == 2, rows.stderr
+    assert "more than 5 rows" in rows.stderr
+    (quality_project.queries_dir / "quality" / "many.rq").write_text(
+        "# title: many\nSELECT ?focus WHERE { ?focus ?p ?o . ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }\n",
+        encoding="utf-8",
+    )
+    slow = runner.invoke(cli, ["--project", str(quality_project.root), "--timeout", "1", "report"])
+    assert slow.exit_code == 2, slow.stderr
+    assert "check many ran longer than 1 s" in slow.stderr

@@ -21,8 +21,10 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from pia_kg.errors import ConfigError, QueryError
+from pia_kg.limits import check_rows, run_limited
 from pia_kg.loading import KINDS, KnowledgeGraph
 from pia_kg.namespaces import PREFIXES, compact_iri
+from pia_kg.netguard import check_oxigraph_query
 from pia_kg.project import Project
 from pia_kg.validation import read_query, rule_queries
 
@@ -181,12 +183,12 @@ def _run_check(kg: KnowledgeGraph, dataset: Dataset | Graph, check: Check) -> li
         prepared = prepareQuery(check.text, initNs=PREFIXES)
     except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
         raise QueryError(f"{check.relpath}: not valid SPARQL: {err}", hint="Fix the query.") from err
-    with warnings.catch_warnings():  # rdflib's own Dataset.query uses its deprecated default_context
-        warnings.filterwarnings("ignore", "Dataset.default_context", DeprecationWarning)
-        rows = list(dataset.query(prepared))
+    # the guards and limits of every other query: SERVICE, FROM and updates refused, time and rows limited
+    check_oxigraph_query(check.text, relpath=check.relpath)
+    rows = run_limited(_check_rows, dataset, prepared, what=f"check {check.name}")
+    check_rows(len(rows))
     findings = []
-    for row in rows:
-        bindings: dict[str, Any] = row.asdict()  # type: ignore[union-attr]
+    for bindings in rows:
         focus = bindings.get("focus")
         if focus is None:
             continue
@@ -206,6 +208,13 @@ def _run_check(kg: KnowledgeGraph, dataset: Dataset | Graph, check: Check) -> li
             )
         )
     return findings
+
+
+def _check_rows(dataset: Dataset | Graph, prepared: Any) -> list[dict[str, Any]]:
+    """A check's rows as plain dicts (they cross a process boundary under a time limit)."""
+    with warnings.catch_warnings():  # rdflib's own Dataset.query uses its deprecated default_context
+        warnings.filterwarnings("ignore", "Dataset.default_context", DeprecationWarning)
+        return [row.asdict() for row in dataset.query(prepared)]  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------- renderers
