@@ -96,10 +96,10 @@ TITLE = "Press release: memorandum of understanding between Current AI and Moroc
 QUOTE = "Nous sommes fiers de compter le Maroc"
 
 
-def test_issue_14_a_relative_path_to_a_known_source_cites_it_and_says_which_document_it_is(
+def test_issue_12_item_14_a_relative_path_to_a_known_source_cites_it_and_says_which_document_it_is(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 14: a curator types the path of the text, e.g. ../shared/sources/<file>."""
+    """Issue 12 item 14: a curator types the path of the text, e.g. ../shared/sources/<file>."""
     monkeypatch.chdir(REPO_ROOT)
     path = os.path.relpath(SOURCES_DIR / SOURCE_FILE, REPO_ROOT)
     result = runner.invoke(cli, [*BASE, "cite", path, QUOTE], catch_exceptions=False)
@@ -110,7 +110,7 @@ def test_issue_14_a_relative_path_to_a_known_source_cites_it_and_says_which_docu
     assert path in result.stderr
 
 
-def test_issue_14_a_copy_of_a_known_source_elsewhere_is_recognised_by_its_sha256(
+def test_issue_12_item_14_a_copy_of_a_known_source_elsewhere_is_recognised_by_its_sha256(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     copy = tmp_path / "press release.txt"
@@ -121,7 +121,7 @@ def test_issue_14_a_copy_of_a_known_source_elsewhere_is_recognised_by_its_sha256
     assert f"<{DOC_IRI}>" in result.stderr
 
 
-def test_issue_14_a_path_to_a_file_that_is_no_known_source_exits_2_with_the_known_documents(
+def test_issue_12_item_14_a_path_to_a_file_that_is_no_known_source_exits_2_with_the_known_documents(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     other = tmp_path / "notes.txt"
@@ -136,7 +136,7 @@ def test_issue_14_a_path_to_a_file_that_is_no_known_source_exits_2_with_the_know
     assert other.read_text(encoding="utf-8") == "Nous sommes fiers de compter le Maroc.\n"
 
 
-def test_issue_14_an_edited_copy_of_a_known_source_is_refused_naming_both_hashes(
+def test_issue_12_item_14_an_edited_copy_of_a_known_source_is_refused_naming_both_hashes(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     edited = tmp_path / SOURCE_FILE
@@ -148,7 +148,7 @@ def test_issue_14_an_edited_copy_of_a_known_source_is_refused_naming_both_hashes
     assert f"{DOC} records" in result.stderr and SOURCE_SHA256 in result.stderr
 
 
-def test_issue_14_a_path_to_no_file_exits_2_and_names_the_known_documents(
+def test_issue_12_item_14_a_path_to_no_file_exits_2_and_names_the_known_documents(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     result = cite(runner, str(tmp_path / "missing.txt"), QUOTE)
