@@ -328,7 +328,7 @@ def _check_json_ld_iri(iri: str, text: str, *, relpath: str, what: str) -> None:
     escaped = json.dumps(iri, ensure_ascii=False)[1:-1]
     where = _locate(text, iri, escaped, _tail(iri), *((iri[:bad], _tail(iri[:bad])) if bad else ()))
     raise DataError(
-        f"{relpath}:{where}: not a valid IRI in {what}: {iri!r} ({reason}); the node would be lost",
+        f"{relpath}:{where}: not a valid IRI in {what}: {iri!r} ({reason}); reading the file would drop it",
         hint="Percent-encode spaces and <>\"{}|^`\\, or give the node a blank-node id (\"_:name\").",
     )
 

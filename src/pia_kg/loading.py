@@ -118,7 +118,7 @@ def parse_turtle(text: str, *, relpath: str, into: Graph | None = None) -> Graph
 def _parse_with_oxigraph(
     text: str, *, relpath: str, into: Graph | None = None, fmt: str = "turtle"
 ) -> Graph | None:
-    """Parse with pyoxigraph's Turtle parser into rdflib terms, added to `into` (or a new Graph).
+    """Parse Turtle (or N-Triples, `fmt="nt"`) with pyoxigraph into rdflib terms, added to `into` or a Graph.
 
     The graph is the one rdflib's parser gives (tests/test_loading.py checks both on every file and fixture):
     the same terms, fresh blank nodes per file. Text pyoxigraph refuses gives None, and rdflib's parser then
