@@ -72,14 +72,14 @@ def with_values_at_top(text: str, bindings: Mapping[str, Node]) -> str:
     This is the one place where a VALUES block is joined before the patterns of the outermost group, so that
     its filters and BINDs see the values (a block appended after the query is joined after them).
     """
-    from pia_kg.store import _TOKEN
+    from pia_kg.store import SPARQL_TOKENS
 
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(_term(term) for term in bindings.values())
     block = f"\n    VALUES ({names}) {{ ({terms}) }}"
     form, depth, after_where = "", 0, False
     outer_braces: list[int] = []
-    for match in _TOKEN.finditer(text):
+    for match in SPARQL_TOKENS.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind == "word" and depth == 0:
             word = token.upper()

@@ -204,7 +204,7 @@ def substitute(text: str, bindings: Mapping[str, Node]) -> str:
     syntax = {name: _term_syntax(term) for name, term in bindings.items()}
     out: list[str] = []
     position, mode, parens = 0, "", 0
-    for match in _TOKEN.finditer(text):
+    for match in SPARQL_TOKENS.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind == "word":
             word = token.upper()
@@ -248,7 +248,7 @@ def treat_as_blank(text: str, prefix: str) -> str:
     """
     out: list[str] = []
     position = 0
-    matches = list(_TOKEN.finditer(text))
+    matches = list(SPARQL_TOKENS.finditer(text))
     for index, match in enumerate(matches):
         word = match.group("word")
         if word is None or word.upper() not in ("ISBLANK", "ISIRI", "ISURI") or match.start() < position:
@@ -289,7 +289,9 @@ def _term_syntax(term: Node) -> str:
 _BOUND_OPEN = re.compile(r"(?<![\w:])BOUND\s*\(\s*\Z", re.IGNORECASE)
 _CLOSE = re.compile(r"\s*\)")
 _IRI_FORBIDDEN = set('<>"{}|^`\\')
-_TOKEN = re.compile(
+# the tokens of a SPARQL text that the substitution and scope.py's VALUES placement read: strings, comments
+# and IRIs are skipped whole, so that a brace, a variable or a keyword inside them is never taken for one
+SPARQL_TOKENS = re.compile(
     r'(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>)'
     r"|(?P<brace>[{}])|(?P<paren>[()])|(?P<var>[?$][A-Za-z_0-9\u00b7\u00c0-\uffff]+)"
