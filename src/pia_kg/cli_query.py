@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
 
+    from pia_kg.disk_store import DiskStore
     from pia_kg.formats import RdfFormat, ResultFormat
     from pia_kg.loading import KnowledgeGraph
     from pia_kg.project import Project
@@ -81,6 +82,12 @@ LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
     default=None,
     help="Ask this SPARQL store (filled by `pia-kg load --endpoint`) instead of the local files.",
 )
+@click.option(
+    "--no-store",
+    is_flag=True,
+    help="Load the files into memory for this query instead of using the project's store in .pia-kg/store/ "
+    "(kept up to date with the files by content hash; an unchanged repository is not parsed again).",
+)
 @auth_options
 @click.pass_obj
 def query(
@@ -95,6 +102,7 @@ def query(
     engine: str,
     update_expected: bool,
     endpoint: str | None,
+    no_store: bool,
     auth: str | None,
     auth_type: str,
 ) -> None:
@@ -134,6 +142,14 @@ def query(
         store = _endpoint(endpoint, auth=auth, auth_type=auth_type)
         _answer_from_store(saved, given, store, fmt=fmt, labels=labels, lang=lang, output=output)
         return
+    if engine == "oxigraph" and not labels and not no_store:
+        from pia_kg.disk_store import refresh
+
+        disk = refresh(project)
+        if disk is not None:
+            _answer(saved, given, disk, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
+            return
+        click.echo("Note: another process is writing the project's store; reading the files.", err=True)
     kg = load_for_queries(project)
     _answer(saved, given, kg, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
 
@@ -167,7 +183,7 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
 def _answer(
     saved: SavedQuery,
     given: dict[str, str],
-    kg: KnowledgeGraph,
+    kg: KnowledgeGraph | DiskStore,
     *,
     fmt: str | None,
     labels: bool,
@@ -175,10 +191,11 @@ def _answer(
     output: Path | None,
     engine: str = "oxigraph",
 ) -> None:
+    from pia_kg.loading import KnowledgeGraph
     from pia_kg.queries import run_query
 
     result = run_query(kg, saved, params=given, engine=engine)
-    if labels:
+    if labels and isinstance(kg, KnowledgeGraph):
         result = _labelled(result, saved, lang=lang, label_graph=lambda _table: kg.union("ontology", "data"))
     _write_result(result, fmt=fmt, output=output)
 

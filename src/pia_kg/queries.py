@@ -25,6 +25,7 @@ from typing import Literal as FormName
 from rdflib import Dataset, Graph, Variable
 from rdflib.term import Identifier, Node
 
+from pia_kg.disk_store import DiskStore
 from pia_kg.errors import QueryError
 from pia_kg.loading import KnowledgeGraph
 from pia_kg.namespaces import PREFIXES, bind_prefixes
@@ -355,7 +356,7 @@ def query_dataset(kg: KnowledgeGraph) -> Dataset:
 
 
 def run_query(
-    source: KnowledgeGraph | Graph,
+    source: KnowledgeGraph | DiskStore | Graph,
     query: SavedQuery | str,
     *,
     params: Mapping[str, str | Identifier] | None = None,
@@ -364,7 +365,8 @@ def run_query(
 ) -> QueryResult:
     """Run a saved query (or SPARQL text) with typed parameters; the result type follows the query form.
 
-    `source` is a loaded project (queried over ontology + data) or any rdflib Graph or Dataset. String
+    `source` is a loaded project (queried over ontology + data), the project's store on disk (disk_store.py,
+    the same graphs), or any rdflib Graph or Dataset. String
     parameter values are parsed as `pia-kg query -p` does; rdflib terms are type-checked and used as given.
     With `use_examples`, a required parameter that is not given takes the header's `# example:` value.
     A loaded project is evaluated on the embedded Oxigraph store (store.py), which gives rdflib's terms
@@ -379,6 +381,10 @@ def run_query(
     saved = query_from_text(query) if isinstance(query, str) else query
     prepared = saved.parsed
     bindings = bind_params(saved, params or {}, use_examples=use_examples)
+    if isinstance(source, DiskStore):
+        if engine != "oxigraph":
+            raise QueryError("the project's store on disk is an Oxigraph store", hint="Use engine oxigraph.")
+        return run_limited(_evaluate_disk, source, saved, bindings)
     if engine == "oxigraph" and isinstance(source, KnowledgeGraph):
         from pia_kg.store import store_for
 
@@ -386,6 +392,13 @@ def run_query(
         return run_limited(_evaluate_oxigraph, source, saved, bindings)
     graph = query_dataset(source) if isinstance(source, KnowledgeGraph) else source
     return run_limited(_evaluate, graph, saved, prepared, bindings)
+
+
+def _evaluate_disk(disk: DiskStore, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
+    """Evaluate on the project's store on disk, opened read-only here (in the child under a time limit)."""
+    from pia_kg.store import query as query_store
+
+    return _typed(query_store(disk.open(), saved.text, bindings=bindings), saved)
 
 
 def _evaluate_oxigraph(kg: KnowledgeGraph, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:

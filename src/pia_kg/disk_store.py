@@ -1,0 +1,147 @@
+"""A persistent Oxigraph store of the project, in `.pia-kg/store/` (git-ignored), for `pia-kg query`.
+
+One named graph per file of the ontology and the data (`urn:pia-kg:file:<path>`, as everywhere), kept up to
+date by content: `manifest.json` records the sha256 of each file the store holds. Opening the store reads and
+hashes the files (no parse), reloads only the files whose hash changed, drops the graphs of files that are
+gone, and answers from there: an unchanged repository is not parsed at all.
+
+A changed file is read by the same loader as every command (loading.parse_file_text: the same checks, the same
+errors with file:line), so the store holds exactly the graph `load` gives. Crash safety: the manifest is
+deleted before the first change and written (atomically, after `flush`) once every change is in, so a store
+left half-written by a crash has no manifest and is rebuilt from the files, never trusted. A manifest of
+another format or pyoxigraph version also means a rebuild. The store is written by one process at a time; a
+second one (the lock is taken) gets None and the caller uses an in-memory store instead. Queries open the
+store read-only where they run (in the time-limited child process, see limits.py), so no database handle
+crosses a fork.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pia_kg.loading import graph_id, parse_file_text, read_text
+from pia_kg.project import Project
+from pia_kg.store import to_oxigraph
+
+STORE_DIR = Path(".pia-kg") / "store"
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class DiskStore:
+    """The project's store on disk, up to date with the files; `open()` gives a read-only pyoxigraph Store.
+
+    `reloaded` and `removed` are the files that refreshing it loaded again or dropped, and `rebuilt` says
+    whether it was built from nothing (no store, or no manifest one can trust)."""
+
+    database: Path
+    reloaded: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rebuilt: bool = False
+
+    def open(self) -> Any:
+        import pyoxigraph as ox
+
+        return ox.Store.read_only(str(self.database))
+
+
+def store_folder(project: Project) -> Path:
+    return project.root / STORE_DIR
+
+
+def project_files(project: Project) -> list[tuple[str, Path]]:
+    """The files the store holds (the ontology without the shapes, and the data), by repo-relative path."""
+    return [(project.relative(path), path) for path in [*project.ontology_files(), *project.data_files()]]
+
+
+def refresh(project: Project) -> DiskStore | None:
+    """Bring the project's store up to date with the files (creating it if need be); None when another
+    process holds it open for writing."""
+    import pyoxigraph as ox
+
+    folder = store_folder(project)
+    database = folder / "db"
+    manifest_path = folder / MANIFEST
+    files = project_files(project)
+    digests = {relpath: hashlib.sha256(path.read_bytes()).hexdigest() for relpath, path in files}
+    recorded = _read_manifest(manifest_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    _ignore_in_git(folder.parent)
+    try:
+        store = ox.Store(str(database))
+    except OSError as err:
+        if "lock" in str(err).lower():
+            return None  # another process has it open
+        shutil.rmtree(database, ignore_errors=True)  # unreadable after a crash: start again
+        manifest_path.unlink(missing_ok=True)
+        recorded = None
+        store = ox.Store(str(database))
+    rebuilt = recorded is None
+    held: dict[str, str] = {} if recorded is None else recorded
+    changed = [relpath for relpath, _ in files if held.get(relpath) != digests[relpath]]
+    removed = sorted(set(held) - set(digests))
+    if rebuilt or changed or removed:
+        manifest_path.unlink(missing_ok=True)  # from here until the new manifest, a crash means a rebuild
+        if rebuilt:
+            store.clear()
+        for relpath in removed:
+            store.remove_graph(ox.NamedNode(str(graph_id(relpath))))
+        paths = dict(files)
+        for relpath in changed:
+            _load_file(store, paths[relpath], relpath)
+        store.flush()
+        _write_manifest(manifest_path, digests)
+    del store  # closes the database and its lock: queries open it read-only
+    return DiskStore(database, tuple(changed), tuple(removed), rebuilt)
+
+
+def _load_file(store: Any, path: Path, relpath: str) -> None:
+    import pyoxigraph as ox
+
+    graph = parse_file_text(read_text(path, relpath=relpath), path=path, relpath=relpath)
+    name = ox.NamedNode(str(graph_id(relpath)))
+    if store.contains_named_graph(name):
+        store.remove_graph(name)
+    store.add_graph(name)
+    store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name) for s, p, o in graph)
+
+
+def _read_manifest(path: Path) -> dict[str, str] | None:
+    """The recorded hashes, or None when there is no manifest one can trust."""
+    import pyoxigraph as ox
+
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or manifest.get("pyoxigraph") != ox.__version__
+        or not isinstance(manifest.get("files"), dict)
+    ):
+        return None
+    return {str(relpath): str(digest) for relpath, digest in manifest["files"].items()}
+
+
+def _write_manifest(path: Path, digests: dict[str, str]) -> None:
+    import pyoxigraph as ox
+
+    manifest = {"format": FORMAT, "pyoxigraph": ox.__version__, "files": dict(sorted(digests.items()))}
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _ignore_in_git(folder: Path) -> None:
+    """`.pia-kg/` ignores itself: the store never shows in `git status`, whatever the .gitignore says."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
