@@ -151,3 +151,26 @@ def test_no_store_reads_the_files_and_leaves_no_store(project: Project, runner: 
     assert with_store.exit_code == 0, with_store.stderr
     assert with_store.stdout == without.stdout
     assert (project.root / ".pia-kg" / ".gitignore").read_text(encoding="utf-8") == "*\n"
+
+
+def test_labels_come_from_the_store_as_from_the_files(project: Project, runner: CliRunner) -> None:
+    args = [
+        "--project",
+        str(project.root),
+        "query",
+        "statements-by-person",
+        "-p",
+        "person=person:martin-tisne",
+        "--labels",
+        "--lang",
+        "fr",
+        "-f",
+        "csv",
+    ]
+    from_files = runner.invoke(cli, [*args, "--no-store"])
+    assert from_files.exit_code == 0, from_files.stderr
+    from_store = runner.invoke(cli, args)
+    assert from_store.exit_code == 0, from_store.stderr
+    assert (project.root / ".pia-kg" / "store" / MANIFEST).exists()
+    assert from_store.stdout == from_files.stdout
+    assert "Martin Tisné" in from_store.stdout

@@ -142,7 +142,7 @@ def query(
         store = _endpoint(endpoint, auth=auth, auth_type=auth_type)
         _answer_from_store(saved, given, store, fmt=fmt, labels=labels, lang=lang, output=output)
         return
-    if engine == "oxigraph" and not labels and not no_store:
+    if engine == "oxigraph" and not no_store:
         from pia_kg.disk_store import refresh
 
         disk = refresh(project)
@@ -191,12 +191,15 @@ def _answer(
     output: Path | None,
     engine: str = "oxigraph",
 ) -> None:
+    from pia_kg.disk_store import DiskStore
     from pia_kg.loading import KnowledgeGraph
     from pia_kg.queries import run_query
 
     result = run_query(kg, saved, params=given, engine=engine)
     if labels and isinstance(kg, KnowledgeGraph):
         result = _labelled(result, saved, lang=lang, label_graph=lambda _table: kg.union("ontology", "data"))
+    elif labels and isinstance(kg, DiskStore):
+        result = _labelled(result, saved, lang=lang, label_graph=lambda table: _disk_labels(kg, table))
     _write_result(result, fmt=fmt, output=output)
 
 
@@ -321,24 +324,49 @@ def _store_labels(store: Endpoint, table: SelectResult) -> Graph:
 
     labels.add_labels then picks from them exactly as it does from the local graph.
     """
-    from rdflib import Graph, URIRef
+    from rdflib import Graph
 
-    from pia_kg.labels import LABEL_PREDICATES
     from pia_kg.triplestore import remote_query
 
-    terms = {term for row in table.rows for term in row if isinstance(term, URIRef)}
-    iris = sorted((iri for iri in terms if _WRITABLE_IRI.fullmatch(iri)), key=str)
     found = Graph(bind_namespaces="none")
-    predicates = " ".join(predicate.n3() for predicate in LABEL_PREDICATES)
-    for start in range(0, len(iris), _LABEL_BATCH):
-        values = " ".join(iri.n3() for iri in iris[start : start + _LABEL_BATCH])
-        text = (
-            f"CONSTRUCT {{ ?iri ?predicate ?label }} WHERE {{ VALUES ?iri {{ {values} }} "
-            f"VALUES ?predicate {{ {predicates} }} ?iri ?predicate ?label FILTER (isLiteral(?label)) }}"
-        )
+    for text in _label_queries(table):
         for triple in remote_query(store, text).graph or ():
             found.add(triple)
     return found
+
+
+def _disk_labels(disk: DiskStore, table: SelectResult) -> Graph:
+    """As _store_labels, asked of the project's store on disk."""
+    from rdflib import Graph
+
+    from pia_kg.queries import GraphResult, run_query
+
+    found = Graph(bind_namespaces="none")
+    for text in _label_queries(table):
+        result = run_query(disk, text)
+        assert isinstance(result, GraphResult)
+        for triple in result.graph:
+            found.add(triple)
+    return found
+
+
+def _label_queries(table: SelectResult) -> list[str]:
+    """CONSTRUCT queries for the label triples of the result's IRIs, in batches of VALUES."""
+    from rdflib import URIRef
+
+    from pia_kg.labels import LABEL_PREDICATES
+
+    terms = {term for row in table.rows for term in row if isinstance(term, URIRef)}
+    iris = sorted((iri for iri in terms if _WRITABLE_IRI.fullmatch(iri)), key=str)
+    predicates = " ".join(predicate.n3() for predicate in LABEL_PREDICATES)
+    return [
+        f"CONSTRUCT {{ ?iri ?predicate ?label }} WHERE {{ VALUES ?iri {{ {values} }} "
+        f"VALUES ?predicate {{ {predicates} }} ?iri ?predicate ?label FILTER (isLiteral(?label)) }}"
+        for values in (
+            " ".join(iri.n3() for iri in iris[start : start + _LABEL_BATCH])
+            for start in range(0, len(iris), _LABEL_BATCH)
+        )
+    ]
 
 
 def _update_expected(project: Project, name: str | None) -> None:
