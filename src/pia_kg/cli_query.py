@@ -143,13 +143,15 @@ def query(
         _answer_from_store(saved, given, store, fmt=fmt, labels=labels, lang=lang, output=output)
         return
     if engine == "oxigraph" and not no_store:
-        from pia_kg.disk_store import refresh
+        from pia_kg.disk_store import StoreUnavailable, refresh
 
-        disk = refresh(project)
-        if disk is not None:
+        try:
+            disk = refresh(project)
+        except StoreUnavailable as err:
+            click.echo(f"Note: {err}; reading the files.", err=True)
+        else:
             _answer(saved, given, disk, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
             return
-        click.echo("Note: another process is writing the project's store; reading the files.", err=True)
     kg = load_for_queries(project)
     _answer(saved, given, kg, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pia_kg.errors import DataError
 from pia_kg.loading import graph_id, parse_file_text, read_text
 from pia_kg.project import Project
 from pia_kg.store import to_oxigraph
@@ -61,24 +62,33 @@ def project_files(project: Project) -> list[tuple[str, Path]]:
     return [(project.relative(path), path) for path in [*project.ontology_files(), *project.data_files()]]
 
 
-def refresh(project: Project) -> DiskStore | None:
-    """Bring the project's store up to date with the files (creating it if need be); None when another
-    process holds it open for writing."""
+class StoreUnavailable(Exception):
+    """The store cannot be used now (another process writes it, or the folder cannot be written); the files
+    can still be read."""
+
+
+def refresh(project: Project) -> DiskStore:
+    """Bring the project's store up to date with the files (creating it if need be).
+
+    Raises StoreUnavailable when another process holds it open for writing or the folder cannot be written.
+    """
     import pyoxigraph as ox
 
     folder = store_folder(project)
     database = folder / "db"
     manifest_path = folder / MANIFEST
     files = project_files(project)
-    digests = {relpath: hashlib.sha256(path.read_bytes()).hexdigest() for relpath, path in files}
+    digests = {relpath: hashlib.sha256(read_bytes(path, relpath)).hexdigest() for relpath, path in files}
     recorded = _read_manifest(manifest_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    _ignore_in_git(folder.parent)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _ignore_in_git(folder.parent)
         store = ox.Store(str(database))
     except OSError as err:
         if "lock" in str(err).lower():
-            return None  # another process has it open
+            raise StoreUnavailable("another process is writing the project's store") from err
+        if not os.access(folder if folder.is_dir() else folder.parent.parent, os.W_OK):
+            raise StoreUnavailable(f"{STORE_DIR} cannot be written ({err.strerror or err})") from err
         shutil.rmtree(database, ignore_errors=True)  # unreadable after a crash: start again
         manifest_path.unlink(missing_ok=True)
         recorded = None
@@ -100,6 +110,13 @@ def refresh(project: Project) -> DiskStore | None:
         _write_manifest(manifest_path, digests)
     del store  # closes the database and its lock: queries open it read-only
     return DiskStore(database, tuple(changed), tuple(removed), rebuilt)
+
+
+def read_bytes(path: Path, relpath: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise DataError(f"{relpath}: cannot be read ({err.strerror or err})") from err
 
 
 def _load_file(store: Any, path: Path, relpath: str) -> None:
