@@ -85,11 +85,11 @@ def test_a_store_left_half_written_is_rebuilt_not_trusted(
     real_load = disk_store._load_file
     loaded: list[str] = []
 
-    def crash_on_the_second_file(store: object, path: Path, relpath: str) -> None:
+    def crash_on_the_second_file(store: object, path: Path, relpath: str, text: str) -> None:
         if loaded:
             raise KeyboardInterrupt  # the process dies between two files
         loaded.append(relpath)
-        real_load(store, path, relpath)
+        real_load(store, path, relpath, text)
 
     monkeypatch.setattr(disk_store, "_load_file", crash_on_the_second_file)
     with pytest.raises(KeyboardInterrupt):

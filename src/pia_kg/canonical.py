@@ -283,9 +283,6 @@ class _Writer:
         }
         shared |= {node for node in references if node not in self.nested}
         self.labels = _bnode_labels(graph, shared)
-        # a nested node is rendered once per place and width: trying a node inline and then on several lines
-        # renders its subtree twice, which without this memo doubles at each level of nesting
-        self._rendered: dict[tuple[Node, int, int, int], str] = {}
         self._one_line: dict[Node, str | None] = {}
 
     def _in_cycle(self, node: BNode) -> bool:
@@ -324,13 +321,10 @@ class _Writer:
             return "()" if term == RDF.nil else self.iri(term)
         if isinstance(term, Literal):
             return self.literal(term)
+        if isinstance(term, BNode) and term in self.lists:
+            return self.collection(term, indent, column)
         if isinstance(term, BNode) and term in self.nested:
-            key = (term, indent, column, self.width)
-            found = self._rendered.get(key)
-            if found is None:
-                render = self.collection if term in self.lists else self.nested_node
-                found = self._rendered[key] = render(term, indent, column)
-            return found
+            return self.nested_node(term, indent, column)
         if isinstance(term, BNode):
             return f"_:{self.labels[term]}"
         raise TypeError(f"cannot write {term!r} as Turtle")

@@ -326,28 +326,30 @@ def _store_labels(store: Endpoint, table: SelectResult) -> Graph:
 
     labels.add_labels then picks from them exactly as it does from the local graph.
     """
-    from rdflib import Graph
-
     from pia_kg.triplestore import remote_query
 
-    found = Graph(bind_namespaces="none")
-    for text in _label_queries(table):
-        for triple in remote_query(store, text).graph or ():
-            found.add(triple)
-    return found
+    return _label_graph(table, lambda text: remote_query(store, text).graph)
 
 
 def _disk_labels(disk: DiskStore, table: SelectResult) -> Graph:
     """As _store_labels, asked of the project's store on disk."""
-    from rdflib import Graph
-
     from pia_kg.queries import GraphResult, run_query
+
+    def ask(text: str) -> Graph:
+        result = run_query(disk, text)
+        assert isinstance(result, GraphResult)  # a CONSTRUCT query
+        return result.graph
+
+    return _label_graph(table, ask)
+
+
+def _label_graph(table: SelectResult, ask: Callable[[str], Graph | None]) -> Graph:
+    """The union of the graphs `ask` gives for the label queries of the result's IRIs."""
+    from rdflib import Graph
 
     found = Graph(bind_namespaces="none")
     for text in _label_queries(table):
-        result = run_query(disk, text)
-        assert isinstance(result, GraphResult)
-        for triple in result.graph:
+        for triple in ask(text) or ():
             found.add(triple)
     return found
 

@@ -10,9 +10,9 @@ errors with file:line), so the store holds exactly the graph `load` gives. Crash
 deleted before the first change and written (atomically, after `flush`) once every change is in, so a store
 left half-written by a crash has no manifest and is rebuilt from the files, never trusted. A manifest of
 another format or pyoxigraph version also means a rebuild. The store is written by one process at a time; a
-second one (the lock is taken) gets None and the caller uses an in-memory store instead. Queries open the
-store read-only where they run (in the time-limited child process, see limits.py), so no database handle
-crosses a fork.
+second one (the lock is taken), or one that cannot write the folder, gets StoreUnavailable and reads the
+files instead. Queries open the store read-only where they run (in the time-limited child process, see
+limits.py), so no database handle crosses a fork.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pia_kg.errors import DataError
 from pia_kg.loading import graph_id, parse_file_text, read_text
 from pia_kg.project import Project
 from pia_kg.store import to_oxigraph
@@ -78,8 +77,14 @@ def refresh(project: Project) -> DiskStore:
     database = folder / "db"
     manifest_path = folder / MANIFEST
     files = project_files(project)
-    digests = {relpath: hashlib.sha256(read_bytes(path, relpath)).hexdigest() for relpath, path in files}
     recorded = _read_manifest(manifest_path)
+    digests: dict[str, str] = {}
+    texts: dict[str, str] = {}  # of the files that changed, read once: for the hash and for the parse
+    for relpath, path in files:
+        text = read_text(path, relpath=relpath)  # as the loader reads it: size limit, strict UTF-8
+        digests[relpath] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if recorded is None or recorded.get(relpath) != digests[relpath]:
+            texts[relpath] = text
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _ignore_in_git(folder.parent)
@@ -92,7 +97,10 @@ def refresh(project: Project) -> DiskStore:
         shutil.rmtree(database, ignore_errors=True)  # unreadable after a crash: start again
         manifest_path.unlink(missing_ok=True)
         recorded = None
-        store = ox.Store(str(database))
+        try:
+            store = ox.Store(str(database))
+        except OSError as again:
+            raise StoreUnavailable(f"{STORE_DIR} cannot be opened ({again})") from again
     rebuilt = recorded is None
     held: dict[str, str] = {} if recorded is None else recorded
     changed = [relpath for relpath, _ in files if held.get(relpath) != digests[relpath]]
@@ -105,24 +113,19 @@ def refresh(project: Project) -> DiskStore:
             store.remove_graph(ox.NamedNode(str(graph_id(relpath))))
         paths = dict(files)
         for relpath in changed:
-            _load_file(store, paths[relpath], relpath)
+            # read above, unless the database was unreadable and reset after the files were read
+            text = texts.pop(relpath) if relpath in texts else read_text(paths[relpath], relpath=relpath)
+            _load_file(store, paths[relpath], relpath, text)
         store.flush()
         _write_manifest(manifest_path, digests)
     del store  # closes the database and its lock: queries open it read-only
     return DiskStore(database, tuple(changed), tuple(removed), rebuilt)
 
 
-def read_bytes(path: Path, relpath: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise DataError(f"{relpath}: cannot be read ({err.strerror or err})") from err
-
-
-def _load_file(store: Any, path: Path, relpath: str) -> None:
+def _load_file(store: Any, path: Path, relpath: str, text: str) -> None:
     import pyoxigraph as ox
 
-    graph = parse_file_text(read_text(path, relpath=relpath), path=path, relpath=relpath)
+    graph = parse_file_text(text, path=path, relpath=relpath)
     name = ox.NamedNode(str(graph_id(relpath)))
     if store.contains_named_graph(name):
         store.remove_graph(name)

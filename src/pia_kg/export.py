@@ -17,6 +17,7 @@ N-Quads and TriG keep one named graph per source file (`urn:pia-kg:file:<path>`)
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable
@@ -206,10 +207,9 @@ def _trig(dataset: Dataset) -> bytes:
         for name, namespace in declared.items():
             if PREFIXES.get(name) != namespace:
                 extra.setdefault(namespace, "")
-    taken = set(PREFIXES)
-    names = (f"ns{number}" for number in range(1, len(extra) + len(taken) + 2))
+    names = (name for name in (f"ns{number}" for number in itertools.count(1)) if name not in PREFIXES)
     for namespace in sorted(extra):
-        extra[namespace] = next(name for name in names if name not in taken)
+        extra[namespace] = next(names)
     blocks: list[str] = []
     used: dict[str, str] = {}
     for context, (body, prefixes) in zip(contexts, first, strict=True):

@@ -69,8 +69,8 @@ def check_text(text: str, *, relpath: str, limits: Limits | None = None, fmt: st
     scan = _NESTING_SCANS.get(fmt)
     if scan is None:
         return
-    tokens, opening, what, per_level = scan
-    allowed = chosen.max_nesting * per_level + (per_level - 1) * 2
+    tokens, opening, what, per_level, top = scan
+    allowed = chosen.max_nesting * per_level + top
     if sum(text.count(char) for char in opening) <= allowed:
         return
     depth = 0
@@ -90,10 +90,13 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(?P<open>[\[{])|(?P<close>[\]}])')
 _XML_TOKEN = re.compile(
     r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[?!][^>]*>|(?P<close></[^>]*>)|<[^>]*/>|(?P<open><[^>]*>)", re.DOTALL
 )
-_NESTING_SCANS: dict[str, tuple[re.Pattern[str], str, str, int]] = {
-    "turtle": (_NESTING_TOKEN, "[(", "blank nodes or collections", 1),
-    "json-ld": (_JSON_TOKEN, "[{", "JSON arrays and objects", 2),
-    "xml": (_XML_TOKEN, "<", "XML elements", 2),
+# per format: its tokens, the characters that may open a level (counted first, a quick pass), what nests, the
+# levels of syntax per level of nodes, and the levels of the document's own top (a JSON-LD @graph array and
+# its object; rdf:RDF and the outer node element)
+_NESTING_SCANS: dict[str, tuple[re.Pattern[str], str, str, int, int]] = {
+    "turtle": (_NESTING_TOKEN, "[(", "blank nodes or collections", 1, 0),
+    "json-ld": (_JSON_TOKEN, "[{", "JSON arrays and objects", 2, 2),
+    "xml": (_XML_TOKEN, "<", "XML elements", 2, 2),
 }
 
 
@@ -278,14 +281,11 @@ def _check_json_ld_terms(document: Any, text: str, *, relpath: str, base: str) -
     """
     from pyld import jsonld
 
-    def refuse(url: str, options: Any = None) -> Any:
-        raise jsonld.JsonLdError(
-            f"refusing to fetch {url}", "jsonld.LoadDocumentError", code="loading document failed"
-        )
+    from pia_kg.jsonld import offline_loader
 
     try:
         with recursion_room():
-            expanded = jsonld.expand(document, {"base": base, "documentLoader": refuse})
+            expanded = jsonld.expand(document, {"base": base, "documentLoader": offline_loader()})
     except jsonld.JsonLdError as err:
         reason = getattr(err, "code", None) or err.type
         raise DataError(f"{relpath}: not valid JSON-LD: {reason}", hint=_PARSE_HINT) from err

@@ -57,12 +57,13 @@ def read_frame(ontology_dir: Path, name: str) -> JsonObject:
     return read_json(Path(ontology_dir) / "frames" / f"{name}.json")
 
 
-def offline_loader(context: JsonObject) -> Callable[..., JsonObject]:
-    """A pyld document loader that serves `context` for CONTEXT_URL and refuses any other URL."""
+def offline_loader(context: JsonObject | None = None) -> Callable[..., JsonObject]:
+    """A pyld document loader that serves `context` for CONTEXT_URL and refuses any other URL (every URL,
+    without a context)."""
     from pyld.jsonld import JsonLdError
 
     def load_document(url: str, options: dict[str, Any] | None = None) -> JsonObject:
-        if url == CONTEXT_URL:
+        if url == CONTEXT_URL and context is not None:
             return {
                 "contentType": "application/ld+json",
                 "contextUrl": None,

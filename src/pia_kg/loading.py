@@ -67,12 +67,8 @@ def parse_file_text(text: str, *, path: Path, relpath: str, into: Graph | None =
         return parse_turtle(text, relpath=relpath, into=into)
     _silence_rdflib_literal_warnings()
     if fmt == "nt":  # pyoxigraph reads N-Triples many times faster; what it refuses, rdflib reads and locates
-        from pia_kg.guard import check_terms, check_text
-
-        check_text(text, relpath=relpath, fmt=fmt)
-        fast = _parse_with_oxigraph(text, relpath=relpath, into=into, fmt="nt")
+        fast = _checked_fast_parse(text, relpath=relpath, into=into, fmt=fmt)
         if fast is not None:
-            check_terms(fast, text, relpath=relpath)
             return fast
     return _copied(parse_other(text, relpath=relpath, fmt=fmt, public_id=graph_id(relpath)), into)
 
@@ -90,13 +86,11 @@ def parse_turtle(text: str, *, relpath: str, into: Graph | None = None) -> Graph
 
     Deep nesting, invalid IRIs, NUL, lone surrogates and bad language tags are refused (guard.py).
     """
-    from pia_kg.guard import check_terms, check_text, parse_error
+    from pia_kg.guard import check_terms, parse_error
 
     _silence_rdflib_literal_warnings()
-    check_text(text, relpath=relpath)
-    fast = _parse_with_oxigraph(text, relpath=relpath, into=into)
+    fast = _checked_fast_parse(text, relpath=relpath, into=into, fmt="turtle")
     if fast is not None:
-        check_terms(fast, text, relpath=relpath)
         return fast
     graph = Graph(bind_namespaces="none")
     try:
@@ -113,6 +107,18 @@ def parse_turtle(text: str, *, relpath: str, into: Graph | None = None) -> Graph
         raise parse_error(err, text, relpath=relpath) from err
     check_terms(graph, text, relpath=relpath)
     return _copied(graph, into)
+
+
+def _checked_fast_parse(text: str, *, relpath: str, into: Graph | None, fmt: str) -> Graph | None:
+    """The guard's checks around pyoxigraph's parse: the text before (nesting, BOM), the terms after. None
+    when pyoxigraph refuses the text (nothing was added to `into`): rdflib's parser then reads it."""
+    from pia_kg.guard import check_terms, check_text
+
+    check_text(text, relpath=relpath, fmt=fmt)
+    fast = _parse_with_oxigraph(text, relpath=relpath, into=into, fmt=fmt)
+    if fast is not None:
+        check_terms(fast, text, relpath=relpath)
+    return fast
 
 
 def _parse_with_oxigraph(
