@@ -34,3 +34,21 @@ def test_compact_iri_uses_the_project_prefixes() -> None:
     assert compact_iri(str(PERSON["martin-tisne"])) == "person:martin-tisne"
     assert compact_iri(str(SCHEMA.name)) == "schema:name"
     assert compact_iri("http://example.org/x") == "<http://example.org/x>"
+
+
+def test_compact_iri_is_the_longest_namespace_with_a_plain_local_part() -> None:
+    """The one-lookup compact_iri against its definition, on every namespace and awkward local parts."""
+
+    def by_definition(iri: str) -> str:
+        matching = [(len(ns), prefix) for prefix, ns in PREFIXES.items() if iri.startswith(ns)]
+        if matching:
+            length = max(size for size, _ in matching)
+            prefix = next(prefix for size, prefix in matching if size == length)
+            local = iri[length:]
+            if local and all(c.isalnum() or c in "-_." for c in local) and not local.endswith("."):
+                return f"{prefix}:{local}"
+        return f"<{iri}>"
+
+    locals_ = ["", "a", "a.b", "a.", "é-1_x", "a/b", "a#b", "a b", "person/x", "x%20"]
+    iris = [ns + local for ns in PREFIXES.values() for local in locals_] + ["http://example.org/x", "urn:x"]
+    assert [compact_iri(iri) for iri in iris] == [by_definition(iri) for iri in iris]

@@ -18,6 +18,7 @@ from pia_kg import validation
 from pia_kg.loading import KnowledgeGraph, load
 from pia_kg.project import Project
 from pia_kg.shacl_engines import compare_engines, result_keys, run_shacl
+from pia_kg.store_graph import StoreGraph
 
 from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
 
@@ -42,12 +43,14 @@ def assert_engines_agree(kg: KnowledgeGraph) -> None:
 
 
 def rule_findings(kg: KnowledgeGraph, engine: str) -> set[tuple[str, str, str | None, str | None]]:
-    graph = kg.union("ontology", "data")
+    """The rule queries' findings: on the store (Oxigraph), or with rdflib's SPARQL on a Graph (pyshacl)."""
+    reference = kg.union("ontology", "data") if engine == "pyshacl" else None
+    graph = StoreGraph.from_knowledge_graph(kg)
     queries = validation.rule_queries(Project(REPO_ROOT).queries_dir)
     return {
         (finding.rule, str(finding.focus), finding.path, finding.value)
         for query in queries
-        for finding in validation._run_rule(kg, graph, query, engine=engine)
+        for finding in validation._run_rule(graph, reference, query)
     }
 
 

@@ -78,7 +78,7 @@ def test_an_unparsable_rule_query_is_a_query_error(tiny_project: Project) -> Non
     (tiny_project.queries_dir / "broken.rq").write_text(
         "# expect: empty\nSELECT ?x WHERE {\n", encoding="utf-8"
     )
-    with pytest.raises(QueryError, match=r"^queries/broken\.rq: not valid SPARQL"):
+    with pytest.raises(QueryError, match=r"^queries/broken\.rq:\d+:\d+: not valid SPARQL"):
         validate(load(tiny_project), sources_dir=SOURCES_DIR, queries_dir=tiny_project.queries_dir)
 
 

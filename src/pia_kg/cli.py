@@ -198,19 +198,21 @@ def validate(
         pia-kg validate --fail-on warning data/people.ttl
         pia-kg validate --endpoint http://127.0.0.1:7878/query
     """
-    from pia_kg.loading import load
+    from pia_kg.loading import KnowledgeGraph
+    from pia_kg.store_graph import StoreGraph, load_checked
     from pia_kg.validation import render_report, summary_line
     from pia_kg.validation import validate as validate_graph
 
     project = settings.open_project(sources_dir)
+    kg: KnowledgeGraph | StoreGraph
     if endpoint is not None:
         from pia_kg.triplestore import Endpoint, fetch_knowledge_graph, parse_auth
 
         if paths:
             raise BadInput("--endpoint validates the store's graph: give no PATH with it")
         kg = fetch_knowledge_graph(Endpoint(endpoint, auth=parse_auth(auth), auth_type=auth_type))
-    else:
-        kg = load(project, data_paths=list(paths) if paths else None)
+    else:  # straight into a store: no rdflib copy of the graph (store_graph.py)
+        kg = load_checked(project, data_paths=list(paths) if paths else None)
     report = validate_graph(
         kg,
         sources_dir=project.sources_dir,

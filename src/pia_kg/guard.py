@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from pia_kg.limits import Limits, current, recursion_room
 SUFFIX_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 _IRI_FORBIDDEN = frozenset('<>"{}|^`\\')
+_IRI_SUSPECT = re.compile(r'[\x00-\x20<>"{}|^`\\]')  # any character _term_problem refuses in an IRI
 _NESTING_TOKEN = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"\s]*>|\\.|#[^\n]*|(?P<open>[\[(])|(?P<close>[\])])',
@@ -113,6 +115,41 @@ def check_terms(graph: Graph, text: str, *, relpath: str, limits: Limits | None 
             if problem is not None:
                 what, needles = problem
                 raise DataError(f"{relpath}:{_locate(text, *needles)}: {what}", hint=_PARSE_HINT)
+
+
+def check_store_terms(
+    quads: Iterable[Any], text: str, *, relpath: str, limits: Limits | None = None
+) -> set[str]:
+    """check_terms for pyoxigraph quads (one file's, as the store holds them); the IRIs that are subjects.
+
+    Only a term that may fail a check is converted to rdflib and checked as check_terms checks it: an IRI
+    with a character no IRI may hold, a long literal, one with NUL or a language tag. pyoxigraph's strings
+    are valid UTF-8, so they hold no lone surrogate."""
+    import pyoxigraph as ox
+
+    from pia_kg.store import to_rdflib
+
+    chosen = limits or current()
+    subjects: set[str] = set()
+    suspects: set[Any] = set()
+    longest = chosen.max_literal_chars
+    for quad in quads:
+        subject, obj = quad.subject, quad.object
+        if type(subject) is ox.NamedNode:
+            subjects.add(subject.value)
+        for term in (subject, quad.predicate, obj):
+            if type(term) is ox.Literal:
+                value = term.value
+                if term.language or len(value) > longest or "\x00" in value:
+                    suspects.add(term)
+            elif type(term) is ox.NamedNode and _IRI_SUSPECT.search(term.value):
+                suspects.add(term)
+    for term in sorted(suspects, key=str):
+        problem = _term_problem(to_rdflib(term), chosen)
+        if problem is not None:
+            what, needles = problem
+            raise DataError(f"{relpath}:{_locate(text, *needles)}: {what}", hint=_PARSE_HINT)
+    return subjects
 
 
 def _term_problem(term: Any, limits: Limits) -> tuple[str, tuple[str, ...]] | None:

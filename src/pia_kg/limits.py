@@ -16,6 +16,7 @@ import os
 import pickle
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,33 +118,56 @@ def run_limited(function: Callable[..., T], *args: Any, what: str = "query") -> 
     The child inherits the loaded graph (copy-on-write), so nothing but the answer is pickled. An exception
     the function raises is re-raised here; a child that dies without answering is a bug and says so.
     """
+    return start_limited(function, *args, what=what)()
+
+
+def start_limited(function: Callable[..., T], *args: Any, what: str = "query") -> Callable[[], T]:
+    """run_limited in two steps: start `function(*args)` now, in a forked child under the configured time
+    limit, and return what waits for its answer. Meanwhile the caller works on, and other children run on
+    the other cores. The limit counts from the start. Without configured limits the function runs here, at
+    once, and the answer (or its exception) is given when asked for."""
     limits = configured()
     if limits is None or "fork" not in multiprocessing.get_all_start_methods():
-        return function(*args)
+        try:
+            value = function(*args)
+        except Exception as err:
+            failure = err
+
+            def raise_it() -> T:
+                raise failure
+
+            return raise_it
+        return lambda: value
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, function, args), daemon=True)
+    started = time.monotonic()
     process.start()
     sender.close()
-    try:
-        if not receiver.poll(limits.timeout):
-            raise LimitExceeded(
-                f"limit exceeded: {what} ran longer than {limits.timeout:g} s and was stopped",
-                hint="Make the query more selective, or raise the limit with `pia-kg --timeout SECONDS`.",
-            )
+    timeout = limits.timeout
+
+    def answer() -> T:
         try:
-            status, payload = pickle.loads(receiver.recv_bytes())
-        except EOFError as err:
-            raise RuntimeError(f"the {what} process stopped without an answer") from err
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-    if status == "raised":
-        raise payload
-    result: T = payload
-    return result
+            if not receiver.poll(max(0.0, started + timeout - time.monotonic())):
+                raise LimitExceeded(
+                    f"limit exceeded: {what} ran longer than {timeout:g} s and was stopped",
+                    hint="Make the query more selective, or raise the limit with `pia-kg --timeout SECONDS`.",
+                )
+            try:
+                status, payload = pickle.loads(receiver.recv_bytes())
+            except EOFError as err:
+                raise RuntimeError(f"the {what} process stopped without an answer") from err
+        finally:
+            receiver.close()
+            if process.is_alive():
+                process.kill()
+            process.join(5)
+        if status == "raised":
+            raise payload
+        result: T = payload
+        return result
+
+    return answer
 
 
 def _child(sender: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -126,7 +126,7 @@ class NonCanonicalLiteral:
 def non_canonical_literals(text: str) -> list[NonCanonicalLiteral]:
     """The literals of a Turtle (or N-Triples) text that are not in canonical form, in file order."""
     # a plain string is kept and read as written, whatever its escapes: only typed and tagged ones can differ
-    written = [item for item in scan_literals(text) if item.form.datatype or item.form.language]
+    written = list(scan_literals(text, typed_only=True))
     kept = kept_forms(item.form for item in written)
     reads: dict[LiteralForm, LiteralForm] = {}
     found = []
@@ -168,10 +168,11 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
-def scan_literals(text: str) -> Iterator[WrittenLiteral]:
+def scan_literals(text: str, *, typed_only: bool = False) -> Iterator[WrittenLiteral]:
     """Every literal of a Turtle text with its line, read from the text itself: strings (with their language
     tag or datatype), numbers and booleans. Comments, IRIs and names are skipped whole, so that a digit in
-    `ex:a1` or a number inside a string is never taken for a literal. The text is expected to parse."""
+    `ex:a1` or a number inside a string is never taken for a literal. The text is expected to parse.
+    `typed_only` leaves out the plain strings (no language tag, no datatype)."""
     from pia_kg.loading import read_prefixes
 
     prefixes = read_prefixes(text)
@@ -180,6 +181,8 @@ def scan_literals(text: str) -> Iterator[WrittenLiteral]:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup if match.group("string") is None else "string"
         if kind in ("skip", "name", "other"):
+            continue
+        if typed_only and kind == "string" and match.group("language") is match.group("datatype") is None:
             continue
         line += text.count("\n", counted, match.start())
         counted = match.start()

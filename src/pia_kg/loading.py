@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,8 +33,10 @@ _PREFIX_LINE = re.compile(
     r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE
 )
 _BASE_LINE = re.compile(r"^\s*(?:@base|BASE)\s+<([^>]*)>", re.IGNORECASE | re.MULTILINE)
-_SUBJECT_START = re.compile(
-    r"(?:<(?P<iri>[^>\s]*)>|(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>(?:[\w\-:%]|\\.|\.(?=[\w\-:%]))*))"
+# a subject written at the very start of a line (white space, #, @, [ and ( start none of these)
+_LINE_START = re.compile(
+    r"^(?:<(?P<iri>[^>\s]*)>|(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>(?:[\w\-:%]|\\.|\.(?=[\w\-:%]))*))",
+    re.MULTILINE,
 )
 
 
@@ -218,43 +220,47 @@ def read_prefixes(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class SourceIndex:
-    """Where each subject is written: term -> (repo-relative path, 1-based line); the first file wins."""
+    """Where each subject IRI is written: IRI -> (repo-relative path, 1-based line); the first file wins."""
 
-    positions: dict[Node, tuple[str, int]] = field(default_factory=dict)
+    positions: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def add_file(self, relpath: str, text: str, graph: Graph) -> None:
-        """Record the lines that start (column 0) with a term that is a subject in `graph`."""
+        """Record the lines that start (column 0) with an IRI that is a subject in `graph`."""
+        subjects = {str(subject) for subject in graph.subjects(unique=True) if isinstance(subject, URIRef)}
+        self.add_subjects(relpath, text, subjects)
+
+    def add_subjects(self, relpath: str, text: str, subjects: Container[str]) -> None:
+        """Record the lines that start (column 0) with an IRI in `subjects` (the file's subject IRIs)."""
         prefixes = read_prefixes(text)
         base_match = _BASE_LINE.search(text)
         base = base_match.group(1) if base_match else None
-        subjects = set(graph.subjects(unique=True))
-        for number, line in enumerate(text.split("\n"), start=1):
-            term = _subject_at_line_start(line, prefixes, base)
-            if term is not None and term in subjects and term not in self.positions:
-                self.positions[term] = (relpath, number)
+        number, counted = 1, 0
+        for match in _LINE_START.finditer(text):  # one pass over the text: a large N-Triples file is long
+            iri = _subject_iri(match, prefixes, base)
+            if iri is not None and iri in subjects and iri not in self.positions:
+                number += text.count("\n", counted, match.start())
+                counted = match.start()
+                self.positions[iri] = (relpath, number)
 
     def get(self, term: Node) -> tuple[str, int] | None:
-        return self.positions.get(term)
+        """Where `term` is written as a subject, if it is an IRI written at the start of a line."""
+        return self.positions.get(str(term)) if isinstance(term, URIRef) else None
 
 
-def _subject_at_line_start(line: str, prefixes: dict[str, str], base: str | None) -> URIRef | None:
-    if not line or line[0].isspace() or line[0] in "#@[(":
-        return None
-    match = _SUBJECT_START.match(line)
-    if match is None:
-        return None
+def _subject_iri(match: re.Match[str], prefixes: dict[str, str], base: str | None) -> str | None:
+    """The IRI of a term matched at the start of a line (_LINE_START), if its prefix is declared."""
     if match.group("iri") is not None:
         iri = match.group("iri")
         if base and ":" not in iri:
             from urllib.parse import urljoin
 
             iri = urljoin(base, iri)
-        return URIRef(iri)
+        return iri
     namespace = prefixes.get(match.group("prefix") or "")
     if namespace is None:
         return None
     local = re.sub(r"\\(.)", r"\1", match.group("local"))
-    return URIRef(namespace + local)
+    return namespace + local
 
 
 @dataclass(frozen=True)
@@ -330,7 +336,7 @@ class KnowledgeGraph:
 
 def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> KnowledgeGraph:
     """Load ontology, shapes and data (or `data_paths`, files or folders, instead of data/)."""
-    data_files = project.data_files() if data_paths is None else _expand_paths(data_paths)
+    data_files = project.data_files() if data_paths is None else expand_paths(data_paths)
     dataset = Dataset()
     bind_prefixes(dataset)
     index = SourceIndex()
@@ -382,7 +388,7 @@ def knowledge_graph_of(dataset: Dataset, identifiers: Iterable[URIRef]) -> Knowl
     )
 
 
-def _expand_paths(paths: Iterable[Path]) -> list[Path]:
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if Path(path).is_dir():

@@ -6,6 +6,9 @@ See MODELLING.md section 3 (IRI policy): one ontology namespace, one instance na
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from rdflib import Graph, Namespace, URIRef
 
 PIA = Namespace("https://w3id.org/pia-kg/ns#")
@@ -86,17 +89,32 @@ def sparql_prefix_block() -> str:
     return "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
 
 
+_CURIE_LOCAL = re.compile(r"[\w.-]+")  # \w: what str.isalnum() accepts, and _
+
+
 def compact_iri(iri: str) -> str:
-    """Shorten an IRI to a CURIE with the longest matching project namespace, else `<iri>`."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            best = prefix
-    if best:
-        local = iri[len(PREFIXES[best]) :]
-        if local and all(char.isalnum() or char in "-_." for char in local) and not local.endswith("."):
-            return f"{best}:{local}"
+    """Shorten an IRI to a CURIE with the longest matching project namespace, else `<iri>`.
+
+    Every project namespace ends with `/` or `#`, and a CURIE's local part holds neither: the namespace can
+    only be the IRI up to its last `/` or `#`, found in one lookup."""
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    prefix = _prefix_of_namespace().get(iri[:cut]) if cut else None
+    if prefix is not None:
+        local = iri[cut:]
+        if local and not local.endswith(".") and _CURIE_LOCAL.fullmatch(local):
+            return f"{prefix}:{local}"
     return f"<{iri}>"
+
+
+@lru_cache(maxsize=1)
+def _prefix_of_namespace() -> dict[str, str]:
+    """Namespace -> prefix (the first prefix of a namespace bound twice)."""
+    found: dict[str, str] = {}
+    for prefix, namespace in PREFIXES.items():
+        if not namespace.endswith(("/", "#")):
+            raise ValueError(f"namespace {namespace} must end with / or #")
+        found.setdefault(namespace, prefix)
+    return found
 
 
 def expand_curie(curie: str, *, prefixes: dict[str, str] | None = None) -> URIRef | None:

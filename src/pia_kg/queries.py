@@ -238,14 +238,31 @@ def find_query(project: Project, name_or_path: str) -> SavedQuery:
 # ---------------------------------------------------------------- parsing and checks
 
 
-@lru_cache(maxsize=64)
-def parse_query(text: str, *, relpath: str = "<text>", dataset_clause: bool = False) -> Query:
-    """Parse SPARQL (project prefixes predeclared) and refuse updates, SERVICE and dataset clauses.
+_UNNAMED = "<text>"
 
-    Parsing costs tens of milliseconds and the parsed algebra is only read when evaluated, so it is cached.
-    With `dataset_clause`, FROM / FROM NAMED are kept for the caller to read (the endpoint picks them among
-    the graphs it holds) instead of refused; evaluating them is the caller's business, never rdflib's.
+
+def parse_query(text: str, *, relpath: str = _UNNAMED, dataset_clause: bool = False) -> Query:
+    """Parse SPARQL (project prefixes predeclared) and refuse updates, SERVICE and dataset clauses; an error
+    names `relpath` (and the line and column where the parser says).
+
+    Parsing costs tens of milliseconds and the parsed algebra is only read when evaluated, so it is cached
+    by text, whatever file it is named after. With `dataset_clause`, FROM / FROM NAMED are kept for the
+    caller to read (the endpoint picks them among the graphs it holds) instead of refused; evaluating them
+    is the caller's business, never rdflib's.
     """
+    try:
+        query = _translated(text)
+        check_query(query, relpath=_UNNAMED, dataset_clause=dataset_clause)
+        return query
+    except QueryError as err:
+        if relpath == _UNNAMED or not err.message.startswith(_UNNAMED):
+            raise
+        raise QueryError(relpath + err.message.removeprefix(_UNNAMED), hint=err.hint) from err.__cause__
+
+
+@lru_cache(maxsize=64)
+def _translated(text: str) -> Query:
+    """rdflib's parse and algebra of a query (not yet checked), once per text."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -254,27 +271,26 @@ def parse_query(text: str, *, relpath: str = "<text>", dataset_clause: bool = Fa
         parsed = parseQuery(text)
     except RecursionError as err:  # pyparsing recurses once per nested group: found by fuzz/
         raise QueryError(
-            f"{relpath}: not valid SPARQL: groups nested too deeply to parse",
+            f"{_UNNAMED}: not valid SPARQL: groups nested too deeply to parse",
             hint="Flatten the nested { } groups. " + LIST_HINT,
         ) from err
     except ParseException as err:
         if _is_update(text, parseUpdate):
             raise QueryError(
-                f"{relpath}: SPARQL Update is not accepted; pia-kg only reads the graph",
+                f"{_UNNAMED}: SPARQL Update is not accepted; pia-kg only reads the graph",
                 hint="Edit the Turtle files in data/ instead, then run `pia-kg validate`.",
             ) from err
         raise QueryError(
-            f"{relpath}:{err.lineno}:{err.col}: not valid SPARQL: {err.msg}, found {_found(err)}",
+            f"{_UNNAMED}:{err.lineno}:{err.col}: not valid SPARQL: {err.msg}, found {_found(err)}",
             hint="Fix the query at that position. " + LIST_HINT,
         ) from err
     _resolve_base_declarations(parsed)
     try:
         query = translateQuery(parsed, base=QUERY_BASE, initNs=PREFIXES)
     except RecursionError as err:
-        raise QueryError(f"{relpath}: not valid SPARQL: nested too deeply", hint=LIST_HINT) from err
+        raise QueryError(f"{_UNNAMED}: not valid SPARQL: nested too deeply", hint=LIST_HINT) from err
     except Exception as err:  # rdflib raises plain Exception for unknown prefixes and similar errors
-        raise QueryError(f"{relpath}: not valid SPARQL: {err}", hint=LIST_HINT) from err
-    check_query(query, relpath=relpath, dataset_clause=dataset_clause)
+        raise QueryError(f"{_UNNAMED}: not valid SPARQL: {err}", hint=LIST_HINT) from err
     return query
 
 

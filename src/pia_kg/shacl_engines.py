@@ -11,6 +11,7 @@ sh:message differently; every shape of ours has one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from rdflib import BNode, Graph
 from rdflib.term import Node
 
-from pia_kg.namespaces import RDF, SH
+from pia_kg.namespaces import PREFIXES, RDF, SH
 
 ENGINES = ("turbo", "pyshacl")
 DEFAULT_ENGINE = "turbo"
@@ -57,20 +58,35 @@ class EngineComparison:
         return self.conforms[0] == self.conforms[1] and not self.only_first and not self.only_second
 
 
-def run_shacl(data_graph: Graph, shapes: Graph, *, engine: str = DEFAULT_ENGINE) -> tuple[bool, Graph]:
-    """Validate with the chosen engine, no inference, warnings allowed; returns (conforms, results graph)."""
+_BLANK_LABEL = re.compile(r"_:([A-Za-z0-9_][A-Za-z0-9_.-]*)")
+
+
+def run_shacl(data_graph: Graph | str, shapes: Graph, *, engine: str = DEFAULT_ENGINE) -> tuple[bool, Graph]:
+    """Validate with the chosen engine, no inference, warnings allowed; returns (conforms, results graph).
+
+    `data_graph` is an rdflib Graph, or for pyshacl-turbo an N-Triples text (a store's dump): its blank
+    nodes come back in the results under their labels in the text."""
     module: Any
+    data: Any = data_graph
     if engine == "pyshacl":
         import pyshacl
 
         module = pyshacl
+        if isinstance(data_graph, str):
+            raise TypeError("pySHACL validates an rdflib Graph, not N-Triples text")
     elif engine == "turbo":
         import pyshacl_turbo
 
         module = pyshacl_turbo
+        if isinstance(data_graph, str):
+            # the engine maps each label in `nodes` back to that blank node in its results, and writes terms
+            # in its messages with the project's prefixes, as it does for a loaded graph
+            nodes = {label: BNode(label) for label in set(_BLANK_LABEL.findall(data_graph))}
+            prefixes = dict(PREFIXES)
+            data = pyshacl_turbo.rdf.Input(data_graph, "nquads", None, nodes, prefixes, preserve_ids=True)
     else:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    conforms, results, _ = module.validate(data_graph=data_graph, shacl_graph=shapes, **VALIDATE_OPTIONS)
+    conforms, results, _ = module.validate(data_graph=data, shacl_graph=shapes, **VALIDATE_OPTIONS)
     return bool(conforms), as_graph(results)
 
 

@@ -148,6 +148,21 @@ class _Evidence:
     quotes: tuple[_Quote, ...]
 
 
+# The triples check_citations reads, as a SPARQL CONSTRUCT over a store of the whole graph: a caller that
+# holds the graph in a store (validation.py) gives check_citations these alone, not a copy of everything.
+# Keep it in step with what the checks below read.
+CITATION_TRIPLES = """
+CONSTRUCT { ?s ?p ?o . ?statement a ?class }
+WHERE {
+  { VALUES ?p { pia:evidence oa:hasSelector oa:start oa:end oa:exact oa:prefix oa:suffix oa:hasSource
+                pia:sourceFileName pia:sha256 schema:text rdfs:subClassOf }
+    ?s ?p ?o }
+  UNION
+  { ?class rdfs:subClassOf* pia:Statement . ?statement a ?class }
+}
+"""
+
+
 def check_citations(graph: Graph, sources_dir: Path) -> list[CitationIssue]:
     """Run every citation rule over `graph` (ontology + data) against the texts in `sources_dir`."""
     issues: list[CitationIssue] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -108,17 +108,79 @@ def query(store: pyoxigraph.Store, text: str, *, bindings: Mapping[str, Node] | 
 
     The result has rdflib terms: `.vars` and rows for SELECT, `.askAnswer` for ASK, `.graph` otherwise.
     """
+    return to_result(_answer(store, text, bindings))
+
+
+def select_tsv(store: pyoxigraph.Store, text: str, *, relpath: str = "<text>") -> bytes:
+    """A SELECT query's answer in SPARQL 1.1 TSV, run as `query` runs it (an error names `relpath`); b""
+    when it is not a SELECT.
+
+    For many rows from a time-limited child process (limits.start_limited): bytes cross the pipe much
+    faster than pickled rdflib terms. `tsv_rows` reads them back."""
+    import pyoxigraph as ox
+
+    answer = _answer(store, text, None, relpath=relpath)
+    if not isinstance(answer, ox.QuerySolutions):
+        return b""
+    return bytes(answer.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+
+
+def tsv_rows(
+    payload: bytes, *, keep: Container[str] | None = None, text: Container[str] = ()
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The variable names and rows of select_tsv's answer, as dicts of rdflib terms (unbound ones left out;
+    with `keep`, only those variables), each term converted once; the variables in `text` as the plain
+    text of their value (a literal's lexical form, an IRI), which is faster to make than an rdflib term."""
+    import pyoxigraph as ox
+
+    if not payload:
+        return [], []
+    answer = ox.parse_query_results(payload, format=ox.QueryResultsFormat.TSV)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("a SELECT answer was expected")
+    variables = [variable.value for variable in answer.variables]
+    kept = [(index, name) for index, name in enumerate(variables) if keep is None or name in keep]
+    term_of = _TermCache()
+    rows = []
+    for solution in answer:
+        row = {}
+        for index, name in kept:
+            term = solution[index]
+            if term is not None:
+                row[name] = term.value if name in text else term_of(term)
+        rows.append(row)
+    return variables, rows
+
+
+def _answer(
+    store: pyoxigraph.Store, text: str, bindings: Mapping[str, Node] | None, *, relpath: str = "<text>"
+) -> Any:
+    """The pyoxigraph answer to `text` on the union of the graphs, after the guards: no SERVICE, nothing
+    that would reach the network."""
     from pia_kg.netguard import check_oxigraph_query
     from pia_kg.queries import QUERY_BASE
 
-    reject_service(text)
     bound = substitute(text, bindings) if bindings else text
-    check_oxigraph_query(bound)  # pyoxigraph's own HTTP client is outside Python's audit hooks
+    # not SPARQL, SERVICE (pyoxigraph's own HTTP client is outside Python's audit hooks), FROM, updates
+    check_oxigraph_query(bound, relpath=relpath)
     try:
-        answer = store.query(bound, prefixes=PREFIXES, base_iri=QUERY_BASE, use_default_graph_as_union=True)
+        return store.query(bound, prefixes=PREFIXES, base_iri=QUERY_BASE, use_default_graph_as_union=True)
     except SyntaxError as err:
         raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
-    return to_result(answer)
+
+
+class _TermCache:
+    """pyoxigraph terms to rdflib ones, each converted once: a term repeats across rows, rdflib's Literal is
+    slow to make."""
+
+    def __init__(self) -> None:
+        self.converted: dict[Any, Any] = {}
+
+    def __call__(self, term: Any) -> Any:
+        found = self.converted.get(term)
+        if found is None:
+            found = self.converted[term] = to_rdflib(term)
+        return found
 
 
 def to_result(answer: Any) -> Result:
@@ -129,14 +191,7 @@ def to_result(answer: Any) -> Result:
         result = Result("ASK")
         result.askAnswer = bool(answer)
         return result
-    converted: dict[Any, Any] = {}  # a term repeats across rows: convert it once (rdflib's Literal is slow)
-
-    def term_of(term: Any) -> Any:
-        found = converted.get(term)
-        if found is None:
-            found = converted[term] = to_rdflib(term)
-        return found
-
+    term_of = _TermCache()
     if isinstance(answer, ox.QuerySolutions):
         variables = [Variable(variable.value) for variable in answer.variables]
         result = Result("SELECT")
@@ -301,15 +356,11 @@ SPARQL_TOKENS = re.compile(
 
 @lru_cache(maxsize=256)
 def parsed_algebra(text: str) -> Any:
-    """rdflib's algebra of the query, with the project prefixes (parsed once per text, cached)."""
-    from rdflib.plugins.sparql import prepareQuery
+    """rdflib's algebra of the query, with the project prefixes: queries.parse_query's, parsed once per text
+    (FROM and FROM NAMED kept, for the caller to judge; SERVICE and updates refused)."""
+    from pia_kg.queries import parse_query
 
-    from pia_kg.queries import QUERY_BASE
-
-    try:
-        return prepareQuery(text, initNs=PREFIXES, base=QUERY_BASE).algebra
-    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
-        raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
+    return parse_query(text, dataset_clause=True).algebra
 
 
 @lru_cache(maxsize=256)

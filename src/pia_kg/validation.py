@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from pia_kg.errors import QueryError, ShapesError
 from pia_kg.loading import KnowledgeGraph
 from pia_kg.namespaces import DCTERMS, PIA, PREFIXES, RDF, SH, bind_prefixes, compact_iri
 from pia_kg.shacl_engines import DEFAULT_ENGINE, run_shacl
-from pia_kg.sources import CitationIssue, check_citations
+from pia_kg.sources import CITATION_TRIPLES, CitationIssue, check_citations
+from pia_kg.store_graph import StoreGraph
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _HEADER_LINE = re.compile(r"^#\s*([A-Za-z][\w@-]*)\s*:\s*(.*?)\s*$")
@@ -108,7 +110,7 @@ def read_query(path: Path, *, relpath: str) -> RuleQuery:
 
 
 def validate(
-    kg: KnowledgeGraph,
+    kg: KnowledgeGraph | StoreGraph,
     *,
     sources_dir: Path,
     queries_dir: Path | None = None,
@@ -117,51 +119,75 @@ def validate(
 ) -> ValidationReport:
     """Check the data with the shapes (`engine`: see shacl_engines.py), the rule queries in `queries_dir`
     and the cited source texts; with `root`, the checkout the files were read from, also check that each
-    file writes its literals in canonical form (literals.py), which only the file's text can show."""
-    data_graph = kg.union("ontology", "data")
+    file writes its literals in canonical form (literals.py), which only the file's text can show.
+
+    Every check reads the graph from a store (store_graph.py): `pia-kg validate` loads the files straight
+    into one; a graph loaded by `loading.load` is put in one first. With `engine="pyshacl"` the reference
+    engines (pySHACL, rdflib's SPARQL) run over an rdflib copy of ontology and data."""
+    graph = kg if isinstance(kg, StoreGraph) else StoreGraph.from_knowledge_graph(kg)
+    reference: Graph | None = None
+    if engine == "pyshacl":
+        reference = kg.union("ontology", "data")
+    # the rule queries start first: under a time limit each runs in a child process of its own (limits.py),
+    # on the other core while this one runs the other checks
+    rules = [_start_rule(graph, reference, query) for query in rule_queries(queries_dir)]
     findings = [
-        *_run_shacl(kg, data_graph, engine=engine),
-        *(_from_citation(kg, issue) for issue in check_citations(data_graph, sources_dir)),
-        *(
-            finding
-            for query in rule_queries(queries_dir)
-            for finding in _run_rule(kg, data_graph, query, engine=engine)
-        ),
-        *_ill_typed_literals(kg),
-        *(_non_canonical_literals(kg, root) if root is not None else ()),
-        *_subjects_in_several_files(kg),
+        *_run_shacl(graph, reference, engine=engine),
+        *(_from_citation(graph, issue) for issue in check_citations(_citation_graph(graph), sources_dir)),
+        *_ill_typed_literals(graph),
+        *(_non_canonical_literals(graph, root) if root is not None else ()),
+        *_subjects_in_several_files(graph),
     ]
+    for rule in rules:
+        findings.extend(rule())
     ordered = tuple(sorted(set(findings), key=Finding.sort_key))
     return ValidationReport(conforms=not any(f.severity == "Violation" for f in ordered), findings=ordered)
 
 
-def _ill_typed_literals(kg: KnowledgeGraph) -> Iterator[Finding]:
+def _citation_graph(graph: StoreGraph) -> Graph:
+    """The triples the citation checks read (sources.CITATION_TRIPLES), from the store."""
+    from pia_kg.store import query as query_store
+
+    constructed = query_store(graph.store, CITATION_TRIPLES).graph
+    return constructed if constructed is not None else Graph()
+
+
+_TYPED_LITERALS = """
+SELECT ?s ?p ?o WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  FILTER (isLiteral(?o) && datatype(?o) != xsd:string && datatype(?o) != rdf:langString)
+}
+"""
+
+
+def _ill_typed_literals(graph: StoreGraph) -> Iterator[Finding]:
     """Literals whose text is not in their datatype's lexical space ("2025-13"^^xsd:gYearMonth)."""
     from pia_kg.guard import ill_typed_reason
+    from pia_kg.store import to_rdflib
 
-    for identifier in kg.graph_ids("ontology", "data"):
-        for subject, predicate, obj in kg.dataset.graph(identifier):
-            reason = ill_typed_reason(obj) if isinstance(obj, Literal) and obj.datatype else None
-            if reason is not None:
-                yield _locate(
-                    kg,
-                    focus=subject,
-                    severity="Violation",
-                    rule="ill-typed-literal",
-                    path=_curie(predicate),
-                    value=str(obj),
-                    message=f"{reason}.",
-                    hint="Write the value in the datatype's form (e.g. 2025-07 for xsd:gYearMonth).",
-                )
+    for solution in graph.store.query(_TYPED_LITERALS, prefixes=PREFIXES):
+        obj = to_rdflib(solution["o"])
+        reason = ill_typed_reason(obj)
+        if reason is not None:
+            yield _locate(
+                graph,
+                focus=to_rdflib(solution["s"]),
+                severity="Violation",
+                rule="ill-typed-literal",
+                path=_curie(to_rdflib(solution["p"])),
+                value=str(obj),
+                message=f"{reason}.",
+                hint="Write the value in the datatype's form (e.g. 2025-07 for xsd:gYearMonth).",
+            )
 
 
-def _non_canonical_literals(kg: KnowledgeGraph, root: Path) -> Iterator[Finding]:
+def _non_canonical_literals(graph: StoreGraph, root: Path) -> Iterator[Finding]:
     """Literals not written in the form a store gives back, each at its own line, with the form to write."""
     from pia_kg.canonical import render_literal
     from pia_kg.literals import non_canonical_literals
     from pia_kg.loading import GRAPH_PREFIX, read_text
 
-    for identifier in kg.graph_ids():
+    for identifier in graph.graph_ids():
         relpath = str(identifier).removeprefix(GRAPH_PREFIX)
         path = Path(relpath) if Path(relpath).is_absolute() else root / relpath
         if not path.is_file():
@@ -169,7 +195,7 @@ def _non_canonical_literals(kg: KnowledgeGraph, root: Path) -> Iterator[Finding]
         if path.suffix.lower() not in (".ttl", ".nt") or not path.is_file():
             continue
         found = non_canonical_literals(read_text(path, relpath=relpath))
-        holders = _LiteralHolders(kg, identifier, {item.written.form for item in found})
+        holders = _LiteralHolders(graph, identifier, {item.written.form for item in found})
         for item in found:
             focus, predicate = holders.at(item.written.form, item.written.line)
             written = _one_line(item.written.source)
@@ -187,7 +213,7 @@ def _non_canonical_literals(kg: KnowledgeGraph, root: Path) -> Iterator[Finding]
                 severity="Violation",
                 rule="non-canonical-literal",
                 focus=focus,
-                focus_label=kg.label(focus) if isinstance(focus, URIRef) else None,
+                focus_label=graph.label(focus) if isinstance(focus, URIRef) else None,
                 path=_curie(predicate) if predicate is not None else None,
                 value=item.written.source,
                 message=message,
@@ -200,10 +226,11 @@ def _non_canonical_literals(kg: KnowledgeGraph, root: Path) -> Iterator[Finding]
 class _LiteralHolders:
     """The triples of one file that hold given literals, with the line where each triple's block starts."""
 
-    def __init__(self, kg: KnowledgeGraph, identifier: URIRef, forms: set[Any]) -> None:
+    def __init__(self, graph: StoreGraph, identifier: URIRef, forms: set[Any]) -> None:
         from pia_kg.literals import XSD_STRING, LiteralForm, rdflib_form
 
-        self.kg, self.identifier, self.graph = kg, identifier, kg.dataset.graph(identifier)
+        self.graph, self.identifier = graph, identifier
+        self.in_shapes = identifier in graph.shapes_ids
         self.relpath = str(identifier).removeprefix("urn:pia-kg:file:")
         self.lines: dict[Node, int | None] = {}
         self.holders: dict[Any, list[tuple[int, str, Node, Node]]] = {}
@@ -212,10 +239,26 @@ class _LiteralHolders:
             plain = None if form.datatype == XSD_STRING else form.datatype
             lower = LiteralForm(form.lexical, plain, form.language.lower() if form.language else None)
             terms = {rdflib_form(form).to_rdflib(), rdflib_form(lower).to_rdflib()}
-            found = [(s, p) for term in terms for s, p in self.graph.subject_predicates(term)]
+            found = [pair for term in terms for pair in self._subject_predicates(term)]
             self.holders[form] = sorted(
                 (self._line(s) or 0, f"{s} {p}", s, p) for s, p in set(found)
             )
+
+    def _subject_predicates(self, term: Node) -> list[tuple[Node, Node]]:
+        if self.in_shapes:
+            return list(self.graph.shapes.subject_predicates(term))
+        return [(s, p) for s, p, _ in self._triples(object=term)]
+
+    def _triples(self, **pattern: Node) -> list[tuple[Node, Node, Node]]:
+        """The triples of this file matching `subject`, `predicate`, `object` (rdflib terms)."""
+        import pyoxigraph as ox
+
+        from pia_kg.store import to_oxigraph, to_rdflib
+
+        terms = [pattern.get(key) for key in ("subject", "predicate", "object")]
+        converted = [None if term is None else to_oxigraph(term) for term in terms]
+        found = self.graph.store.quads_for_pattern(*converted, ox.NamedNode(str(self.identifier)))
+        return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in found]
 
     def at(self, form: Any, line: int) -> tuple[Node, Node | None]:
         """The subject and predicate of the last triple holding `form` whose block starts by `line` (in a
@@ -232,11 +275,14 @@ class _LiteralHolders:
         """The line where `node` is written as a subject in this file (a blank node: its holder's)."""
         if node not in self.lines:
             self.lines[node] = None  # a cycle of blank nodes ends here
-            found = self.kg.index.get(node)
+            found = self.graph.index.get(node)
             if found is not None and found[0] == self.relpath:
                 self.lines[node] = found[1]
             elif isinstance(node, BNode):
-                parents = sorted(self.graph.subjects(None, node), key=str)
+                if self.in_shapes:
+                    parents = sorted(self.graph.shapes.subjects(None, node), key=str)
+                else:
+                    parents = sorted({s for s, _, _ in self._triples(object=node)}, key=str)
                 self.lines[node] = self._line(parents[0]) if parents else None
         return self.lines[node]
 
@@ -247,33 +293,41 @@ def _one_line(source: str) -> str:
     return flat if len(flat) <= 80 else flat[:79] + "…"
 
 
-def _subjects_in_several_files(kg: KnowledgeGraph) -> Iterator[Finding]:
+def _subjects_in_several_files(graph: StoreGraph) -> Iterator[Finding]:
     """A subject described (typed with rdf:type) in two data files: one is probably a copy that will drift.
 
     A file may add a statement about a resource described elsewhere; only a second description is reported.
     """
-    files: dict[Node, list[str]] = {}
-    for identifier in kg.graph_ids("data"):
-        relpath = str(identifier).removeprefix("urn:pia-kg:file:")
-        for subject in set(kg.dataset.graph(identifier).subjects(RDF.type)):
-            if isinstance(subject, URIRef):
-                files.setdefault(subject, []).append(relpath)
-    for subject, relpaths in files.items():
-        if len(relpaths) > 1:
-            yield _locate(
-                kg,
-                focus=subject,
-                severity="Warning",
-                rule="subject-in-several-files",
-                path=None,
-                value=None,
-                message=f"described in {len(relpaths)} data files: {', '.join(sorted(relpaths))}.",
-                hint="Keep each resource's description in one file; refer to it elsewhere by IRI.",
-            )
+    from pia_kg.store import to_rdflib
+
+    if not graph.data_ids:
+        return
+    files = " ".join(f"<{identifier}>" for identifier in graph.data_ids)
+    text = f"""
+        SELECT ?s (GROUP_CONCAT(DISTINCT STR(?g); separator="\\n") AS ?files) WHERE {{
+          VALUES ?g {{ {files} }}
+          GRAPH ?g {{ ?s a ?type }}
+          FILTER (isIRI(?s))
+        }}
+        GROUP BY ?s HAVING (COUNT(DISTINCT ?g) > 1)
+    """
+    for solution in graph.store.query(text):
+        names = solution["files"].value.split("\n")
+        relpaths = sorted(name.removeprefix("urn:pia-kg:file:") for name in names)
+        yield _locate(
+            graph,
+            focus=to_rdflib(solution["s"]),
+            severity="Warning",
+            rule="subject-in-several-files",
+            path=None,
+            value=None,
+            message=f"described in {len(relpaths)} data files: {', '.join(relpaths)}.",
+            hint="Keep each resource's description in one file; refer to it elsewhere by IRI.",
+        )
 
 
 def _locate(
-    kg: KnowledgeGraph,
+    kg: StoreGraph,
     *,
     focus: Node,
     severity: str,
@@ -298,7 +352,7 @@ def _locate(
     )
 
 
-def _from_citation(kg: KnowledgeGraph, issue: CitationIssue) -> Finding:
+def _from_citation(kg: StoreGraph, issue: CitationIssue) -> Finding:
     return _locate(
         kg,
         focus=issue.focus,
@@ -311,15 +365,17 @@ def _from_citation(kg: KnowledgeGraph, issue: CitationIssue) -> Finding:
     )
 
 
-def _run_shacl(kg: KnowledgeGraph, data_graph: Graph, *, engine: str = DEFAULT_ENGINE) -> list[Finding]:
-    if not kg.shapes_ids:
+def _run_shacl(graph: StoreGraph, reference: Graph | None, *, engine: str = DEFAULT_ENGINE) -> list[Finding]:
+    """SHACL over ontology and data: pyshacl-turbo reads the store's N-Triples (blank nodes keep their ids,
+    so a finding on one is located); the reference engine reads `reference`, an rdflib copy."""
+    if not graph.shapes_ids:
         raise ShapesError(
             "no shapes to validate with: ontology/ has no shapes*.ttl file",
             hint="Add ontology/shapes.ttl (or pass --project to the right repository).",
         )
-    shapes = kg.union("shapes")
+    data: Graph | str = reference if reference is not None else graph.shacl_data()
     try:
-        _, results = run_shacl(data_graph, shapes, engine=engine)
+        _, results = run_shacl(data, graph.shapes, engine=engine)
     except Exception as err:  # pySHACL raises its own runtime errors for shapes it cannot use
         if type(err).__module__.startswith("pyshacl"):
             raise ShapesError(
@@ -328,12 +384,12 @@ def _run_shacl(kg: KnowledgeGraph, data_graph: Graph, *, engine: str = DEFAULT_E
             ) from err
         raise
     return [
-        _from_result(kg, shapes, results, result)
+        _from_result(graph, graph.shapes, results, result)
         for result in results.subjects(RDF.type, SH.ValidationResult)
     ]
 
 
-def _from_result(kg: KnowledgeGraph, shapes: Graph, results: Graph, result: Node) -> Finding:
+def _from_result(kg: StoreGraph, shapes: Graph, results: Graph, result: Node) -> Finding:
     severity = results.value(result, SH.resultSeverity)
     shape = results.value(result, SH.sourceShape)
     path = results.value(result, SH.resultPath)
@@ -416,29 +472,48 @@ def rule_queries(queries_dir: Path | None) -> list[RuleQuery]:
     return [query for query in queries if query.is_rule]
 
 
-def _run_rule(
-    kg: KnowledgeGraph, graph: Graph, query: RuleQuery, *, engine: str = DEFAULT_ENGINE
-) -> Iterator[Finding]:
-    from rdflib.plugins.sparql import prepareQuery
+def _run_rule(graph: StoreGraph, reference: Graph | None, query: RuleQuery) -> list[Finding]:
+    """A rule query's rows as findings: on the store with Oxigraph, or with rdflib's SPARQL on `reference`."""
+    return _start_rule(graph, reference, query)()
 
-    try:
-        prepared = prepareQuery(query.text, initNs=PREFIXES)
-    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
-        raise QueryError(
-            f"{query.relpath}: not valid SPARQL: {err}",
-            hint="Fix the query, then run `pia-kg validate` again.",
-        ) from err
-    from pia_kg.limits import run_limited
+
+def _start_rule(graph: StoreGraph, reference: Graph | None, query: RuleQuery) -> Callable[[], list[Finding]]:
+    """Start a rule query (limits.start_limited); what it returns gives the findings when called."""
+    from pia_kg.limits import start_limited
     from pia_kg.netguard import check_oxigraph_query
+    from pia_kg.queries import parse_query
 
-    # SERVICE anywhere, FROM, FROM NAMED, and texts that rdflib and Oxigraph would read differently
+    what = f"rule {query.name}"
+    # the store (or graph) is in memory here, so that a time-limited child process inherits it
+    if reference is None:
+        from pia_kg.store import select_tsv
+
+        # the guards run where the query runs: not SPARQL (at file:line:col), SERVICE anywhere, FROM, FROM
+        # NAMED, texts that rdflib and Oxigraph would read differently (store.py); their error comes back here
+        select = partial(select_tsv, relpath=query.relpath)
+        answer = start_limited(select, graph.store, query.text, what=what)
+        return lambda: list(_rule_findings(graph, query, *_tsv_rows(answer())))
     check_oxigraph_query(query.text, relpath=query.relpath)
-    store: Any = None
-    if engine != "pyshacl":  # Oxigraph gives the same rows (tests/test_shacl_engines.py), much faster
-        from pia_kg.store import store_for
+    prepared = parse_query(query.text, relpath=query.relpath)
+    rows = start_limited(_rule_rows, reference, prepared, what=what)
+    return lambda: list(_rule_findings(graph, query, *rows()))
 
-        store = store_for(kg)  # built here, so that a time-limited child process inherits it
-    variables, rows = run_limited(_rule_rows, graph, prepared, store, query.text, what=f"rule {query.name}")
+
+def _tsv_rows(payload: bytes) -> tuple[list[str], list[dict[str, Any]]]:
+    """The rows of a rule's answer, with the variables a finding reads: its focus (`?focus`, else the first
+    variable), message, path and value."""
+    from pia_kg.store import tsv_rows
+
+    wanted = {"focus", "message", "path", "value"}
+    variables, rows = tsv_rows(payload, keep=wanted, text={"message"})
+    if variables and "focus" not in variables:  # the first variable is the focus: read again with it
+        variables, rows = tsv_rows(payload, keep={variables[0], *wanted}, text={"message"})
+    return variables, rows
+
+
+def _rule_findings(
+    graph: StoreGraph, query: RuleQuery, variables: list[str], rows: list[dict[str, Any]]
+) -> Iterator[Finding]:
     if not variables:
         raise QueryError(
             f"{query.relpath}: a rule must be a SELECT query", hint="Rewrite it as SELECT ?focus ..."
@@ -451,7 +526,7 @@ def _run_rule(
         message = bindings.get("message")
         path, value = bindings.get("path"), bindings.get("value")
         yield _locate(
-            kg,
+            graph,
             focus=focus,
             severity="Violation",
             rule=query.name,
@@ -462,14 +537,9 @@ def _run_rule(
         )
 
 
-def _rule_rows(graph: Graph, prepared: Any, store: Any, text: str) -> tuple[list[str], list[dict[str, Any]]]:
-    """Evaluate a rule with rdflib (no store) or Oxigraph; the rows as plain dicts, ready to pickle."""
-    if store is None:  # the reference engines throughout: pySHACL and rdflib's SPARQL
-        result = graph.query(prepared)
-    else:
-        from pia_kg.store import query as query_store
-
-        result = query_store(store, text)
+def _rule_rows(graph: Graph, prepared: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    """Evaluate a rule with rdflib's SPARQL (the reference engine); the rows as dicts, ready to pickle."""
+    result = graph.query(prepared)
     variables = [str(var) for var in (result.vars or [])]
     rows: list[dict[str, Any]] = [row.asdict() for row in result] if variables else []  # type: ignore[union-attr]
     return variables, rows
