@@ -234,13 +234,17 @@ class SourceIndex:
         prefixes = read_prefixes(text)
         base_match = _BASE_LINE.search(text)
         base = base_match.group(1) if base_match else None
+        positions, count = self.positions, text.count
         number, counted = 1, 0
         for match in _LINE_START.finditer(text):  # one pass over the text: a large N-Triples file is long
-            iri = _subject_iri(match, prefixes, base)
-            if iri is not None and iri in subjects and iri not in self.positions:
-                number += text.count("\n", counted, match.start())
-                counted = match.start()
-                self.positions[iri] = (relpath, number)
+            iri = match.group("iri")
+            if iri is None or base:
+                iri = _subject_iri(match, prefixes, base)
+            if iri is not None and iri not in positions and iri in subjects:
+                start = match.start()
+                number += count("\n", counted, start)
+                counted = start
+                positions[iri] = (relpath, number)
 
     def get(self, term: Node) -> tuple[str, int] | None:
         """Where `term` is written as a subject, if it is an IRI written at the start of a line."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -108,55 +108,14 @@ def query(store: pyoxigraph.Store, text: str, *, bindings: Mapping[str, Node] | 
 
     The result has rdflib terms: `.vars` and rows for SELECT, `.askAnswer` for ASK, `.graph` otherwise.
     """
-    return to_result(_answer(store, text, bindings))
+    return to_result(raw_answer(store, text, bindings))
 
 
-def select_tsv(store: pyoxigraph.Store, text: str, *, relpath: str = "<text>") -> bytes:
-    """A SELECT query's answer in SPARQL 1.1 TSV, run as `query` runs it (an error names `relpath`); b""
-    when it is not a SELECT.
-
-    For many rows from a time-limited child process (limits.start_limited): bytes cross the pipe much
-    faster than pickled rdflib terms. `tsv_rows` reads them back."""
-    import pyoxigraph as ox
-
-    answer = _answer(store, text, None, relpath=relpath)
-    if not isinstance(answer, ox.QuerySolutions):
-        return b""
-    return bytes(answer.serialize(format=ox.QueryResultsFormat.TSV) or b"")
-
-
-def tsv_rows(
-    payload: bytes, *, keep: Container[str] | None = None, text: Container[str] = ()
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """The variable names and rows of select_tsv's answer, as dicts of rdflib terms (unbound ones left out;
-    with `keep`, only those variables), each term converted once; the variables in `text` as the plain
-    text of their value (a literal's lexical form, an IRI), which is faster to make than an rdflib term."""
-    import pyoxigraph as ox
-
-    if not payload:
-        return [], []
-    answer = ox.parse_query_results(payload, format=ox.QueryResultsFormat.TSV)
-    if not isinstance(answer, ox.QuerySolutions):
-        raise QueryError("a SELECT answer was expected")
-    variables = [variable.value for variable in answer.variables]
-    kept = [(index, name) for index, name in enumerate(variables) if keep is None or name in keep]
-    term_of = _TermCache()
-    rows = []
-    for solution in answer:
-        row = {}
-        for index, name in kept:
-            term = solution[index]
-            if term is not None:
-                row[name] = term.value if name in text else term_of(term)
-        rows.append(row)
-    return variables, rows
-
-
-def _answer(
+def raw_answer(
     store: pyoxigraph.Store, text: str, bindings: Mapping[str, Node] | None, *, relpath: str = "<text>"
 ) -> Any:
-    """The pyoxigraph answer to `text` on the union of the graphs, after the guards: no SERVICE, nothing
-    that would reach the network."""
+    """The pyoxigraph answer to `text` on the union of the graphs, after the guards (an error names
+    `relpath`): not SPARQL, SERVICE, FROM, updates, nothing that would reach the network."""
     from pia_kg.netguard import check_oxigraph_query
     from pia_kg.queries import QUERY_BASE
 

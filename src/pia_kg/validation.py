@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ SEVERITIES = ("Violation", "Warning", "Info")
 _HEADER_LINE = re.compile(r"^#\s*([A-Za-z][\w@-]*)\s*:\s*(.*?)\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem, located in a file and labelled for people."""
 
@@ -140,8 +139,25 @@ def validate(
     ]
     for rule in rules:
         findings.extend(rule())
-    ordered = tuple(sorted(set(findings), key=Finding.sort_key))
+    ordered = _sorted_unique(findings)
     return ValidationReport(conforms=not any(f.severity == "Violation" for f in ordered), findings=ordered)
+
+
+def _sorted_unique(findings: list[Finding]) -> tuple[Finding, ...]:
+    """The findings in report order, each once (two checks may find the same thing): sorted by key (a stable
+    sort), then duplicates dropped among those of one key, which is cheaper than hashing every finding."""
+    keyed = sorted(((finding.sort_key(), finding) for finding in findings), key=lambda pair: pair[0])
+    ordered: list[Finding] = []
+    group_key: object = None
+    group: list[Finding] = []
+    for key, finding in keyed:
+        if key != group_key:
+            group_key, group = key, [finding]
+            ordered.append(finding)
+        elif finding not in group:
+            group.append(finding)
+            ordered.append(finding)
+    return tuple(ordered)
 
 
 def _citation_graph(graph: StoreGraph) -> Graph:
@@ -486,62 +502,101 @@ def _start_rule(graph: StoreGraph, reference: Graph | None, query: RuleQuery) ->
     what = f"rule {query.name}"
     # the store (or graph) is in memory here, so that a time-limited child process inherits it
     if reference is None:
-        from pia_kg.store import select_tsv
-
         # the guards run where the query runs: not SPARQL (at file:line:col), SERVICE anywhere, FROM, FROM
         # NAMED, texts that rdflib and Oxigraph would read differently (store.py); their error comes back here
-        select = partial(select_tsv, relpath=query.relpath)
-        answer = start_limited(select, graph.store, query.text, what=what)
-        return lambda: list(_rule_findings(graph, query, *_tsv_rows(answer())))
+        answer = start_limited(_store_rule_rows, graph.store, query.text, query.relpath, what=what)
+        return lambda: list(_rule_findings(graph, query, *answer()))
     check_oxigraph_query(query.text, relpath=query.relpath)
     prepared = parse_query(query.text, relpath=query.relpath)
     rows = start_limited(_rule_rows, reference, prepared, what=what)
     return lambda: list(_rule_findings(graph, query, *rows()))
 
 
-def _tsv_rows(payload: bytes) -> tuple[list[str], list[dict[str, Any]]]:
-    """The rows of a rule's answer, with the variables a finding reads: its focus (`?focus`, else the first
-    variable), message, path and value."""
-    from pia_kg.store import tsv_rows
+_RULE_VARIABLES = ("message", "path", "value")
 
-    wanted = {"focus", "message", "path", "value"}
-    variables, rows = tsv_rows(payload, keep=wanted, text={"message"})
-    if variables and "focus" not in variables:  # the first variable is the focus: read again with it
-        variables, rows = tsv_rows(payload, keep={variables[0], *wanted}, text={"message"})
+
+def _store_rule_rows(store: Any, text: str, relpath: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Evaluate a rule with Oxigraph: its variables, and per row what a finding reads, ready to pickle: the
+    focus (`?focus`, else the first variable; an IRI as its text), the message as text, the path and the
+    value as CURIEs. Plain strings cross from a child process much faster than rdflib terms."""
+    import pyoxigraph as ox
+
+    from pia_kg.store import raw_answer, to_rdflib
+
+    answer = raw_answer(store, text, None, relpath=relpath)
+    if not isinstance(answer, ox.QuerySolutions):
+        return [], []
+    variables = [variable.value for variable in answer.variables]
+    focus_var = "focus" if "focus" in variables else variables[0]
+    wanted = [name for name in _RULE_VARIABLES if name in variables]
+    rows = []
+    for solution in answer:
+        focus = solution[focus_var]
+        if focus is None:
+            continue
+        row: dict[str, Any] = {"focus": focus.value if type(focus) is ox.NamedNode else to_rdflib(focus)}
+        for name in wanted:
+            term = solution[name]
+            if term is not None:
+                row[name] = term.value if name == "message" else _term_curie(term)
+        rows.append(row)
     return variables, rows
+
+
+def _term_curie(term: Any) -> str:
+    """_curie of a pyoxigraph term, without making the rdflib term."""
+    import pyoxigraph as ox
+
+    if type(term) is ox.NamedNode:
+        return compact_iri(term.value)
+    if type(term) is ox.BlankNode:
+        return "[]"
+    return str(term.value)
 
 
 def _rule_findings(
     graph: StoreGraph, query: RuleQuery, variables: list[str], rows: list[dict[str, Any]]
 ) -> Iterator[Finding]:
+    """Findings of a rule's rows: from the store (_store_rule_rows) or from rdflib's SPARQL (_rule_rows)."""
     if not variables:
         raise QueryError(
             f"{query.relpath}: a rule must be a SELECT query", hint="Rewrite it as SELECT ?focus ..."
         )
-    focus_var = "focus" if "focus" in variables else variables[0]
-    for bindings in rows:
-        focus = bindings.get(focus_var)
-        if focus is None:
-            continue
-        message = bindings.get("message")
-        path, value = bindings.get("path"), bindings.get("value")
+    for row in rows:
+        focus = row["focus"]
+        message = row.get("message")
         yield _locate(
             graph,
-            focus=focus,
+            focus=URIRef(focus) if isinstance(focus, str) else focus,
             severity="Violation",
             rule=query.name,
-            path=_curie(path) if path is not None else None,
-            value=_curie(value) if value is not None else None,
+            path=row.get("path"),
+            value=row.get("value"),
             message=str(message) if message is not None else query.title,
             hint=query.header.get("hint"),
         )
 
 
 def _rule_rows(graph: Graph, prepared: Any) -> tuple[list[str], list[dict[str, Any]]]:
-    """Evaluate a rule with rdflib's SPARQL (the reference engine); the rows as dicts, ready to pickle."""
+    """Evaluate a rule with rdflib's SPARQL (the reference engine): its variables, and per row the focus
+    (an rdflib term), the message as text, the path and the value as CURIEs, as _store_rule_rows gives."""
     result = graph.query(prepared)
     variables = [str(var) for var in (result.vars or [])]
-    rows: list[dict[str, Any]] = [row.asdict() for row in result] if variables else []  # type: ignore[union-attr]
+    if not variables:
+        return [], []
+    focus_var = "focus" if "focus" in variables else variables[0]
+    rows = []
+    for solution in result:
+        bindings = solution.asdict()  # type: ignore[union-attr]
+        focus = bindings.get(focus_var)
+        if focus is None:
+            continue
+        row: dict[str, Any] = {"focus": focus}
+        for name in _RULE_VARIABLES:
+            term = bindings.get(name)
+            if term is not None:
+                row[name] = str(term) if name == "message" else _curie(term)
+        rows.append(row)
     return variables, rows
 
 
