@@ -1,4 +1,4 @@
-"""The command line: exit codes 0/1/2, reports on stdout, the verdict and errors on stderr (STYLE.md B2)."""
+"""The command line: exit codes 0/1/2, reports on stdout, the verdict and errors on stderr."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each rule or shape runs against its fixture in tests/fixtures/rules (STYLE.md B5).
+"""Each rule or shape runs against its fixture in tests/fixtures/rules (ARCHITECTURE.md, rule 5).
 
 A fixture is a Turtle file validated beside the real data/ with the real ontology, shapes and rule queries, so
 that it can refer to the real source document and people. Comment lines say what must happen:

@@ -1,4 +1,4 @@
-"""The citation rules, each on a tiny graph citing the real source text (MODELLING.md 2.2, 5.6)."""
+"""The citation rules, each on a tiny graph citing the real source text."""
 
 from __future__ import annotations
 

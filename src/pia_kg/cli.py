@@ -1,6 +1,6 @@
 """The `pia-kg` command: click commands only; each calls the library, prints, and picks the exit code.
 
-Exit codes (STYLE.md B2): 0 ok, 1 check failed, 2 bad input.
+Exit codes (ARCHITECTURE.md, rule 2): 0 ok, 1 check failed, 2 bad input.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Errors the user can fix: each carries a hint that names the next step (STYLE.md B2).
+"""Errors the user can fix: each carries a hint that names the next step (ARCHITECTURE.md, rule 2).
 
 The CLI turns any `PiaError` into `Error: <message>` plus the hint on stderr and exit code 2. Anything
 else that escapes is a bug and is allowed to surface with its traceback.

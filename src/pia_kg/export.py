@@ -1,4 +1,4 @@
-"""Deterministic serialisation of the whole graph: same input, same bytes (STYLE.md B4, issue 4).
+"""Deterministic serialisation of the whole graph: same input, same bytes (ARCHITECTURE.md, rule 4).
 
 Blank nodes get canonical labels first (RDFC-1.0 per named graph, see canon.py, then renamed from a hash of
 the graph name and that label, so that two files never share a label). Then each format is written in a

@@ -1,7 +1,7 @@
 """`--labels`: a readable label beside each IRI column of a SELECT result.
 
 Labels come from skos:prefLabel, then schema:name, then rdfs:label (ORG recommends SKOS labels for
-organisations, MODELLING.md section 1); in the chosen language, then the other of fr/en, then any. Candidates
+organisations); in the chosen language, then the other of fr/en, then any. Candidates
 are sorted, so the same graph always gives the same label.
 """
 

@@ -1,4 +1,4 @@
-"""Turtle files -> one rdflib Dataset, one named graph per file (STYLE.md B1, B4).
+"""Turtle files -> one rdflib Dataset, one named graph per file (ARCHITECTURE.md, rule 1).
 
 Graph names are repo-relative (`urn:pia-kg:file:data/people.ttl`) so that a finding can say which file a
 triple came from. Nothing is fetched: owl:imports are never followed.

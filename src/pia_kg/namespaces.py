@@ -1,7 +1,7 @@
 """The project's prefixes, in one place: every module and every output binds exactly these.
 
-See MODELLING.md section 3 (IRI policy): one ontology namespace, one instance namespace per type under
-`ID_BASE`.
+One ontology namespace, one instance namespace per type under `ID_BASE` (README, "How the data is
+modelled").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Query parameters: `-p NAME=VALUE` text -> one typed RDF term, bound through the engine (STYLE.md B4).
+"""Query parameters: `-p NAME=VALUE` text -> one typed RDF term, bound through the engine.
 
 Accepted value syntax: `<iri>`, a CURIE with a project prefix (`organisation:current-ai`), an absolute IRI for
 `iri` parameters, `"text"`, `"text"@fr`, `"12.5"^^xsd:decimal`, `"x"^^<iri>`, and bare text: a plain literal

@@ -1,4 +1,4 @@
-"""Where the project's files live; sorted discovery, no parsing (STYLE.md B1)."""
+"""Where the project's files live; sorted discovery, no parsing."""
 
 from __future__ import annotations
 

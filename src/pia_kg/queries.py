@@ -1,4 +1,4 @@
-"""Saved questions: `queries/<name>.rq` with a header, typed parameters, and `run_query` (STYLE.md B1, B4).
+"""Saved questions: `queries/<name>.rq` with a header, typed parameters, and `run_query`.
 
 A header is the block of `# key: value` lines at the top of the file: `title`, `title@fr`, `description`,
 `description@fr`, `param: NAME TYPE [= DEFAULT] | doc` (no `=`: required; `=` and nothing after it:

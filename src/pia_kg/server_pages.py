@@ -1,7 +1,7 @@
 """What `pia-kg serve` shows besides the static site: a snapshot of the graph made at start-up, the resource
 descriptions it negotiates, and the page dataclasses of the home, saved-question, query-UI and 404 pages.
 
-Templates get page dataclasses, never a Graph (STYLE.md B4). The snapshot is read-only once made.
+Templates get page dataclasses, never a Graph (ARCHITECTURE.md, rule 4). The snapshot is read-only once made.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Offsets follow the Web Annotation model (oa:TextPositionSelector): 0-based, end exclusive, counted in
 Unicode code points over the NFC text as a Python `str`, and valid only for the bytes whose sha256 the
-document records (MODELLING.md sections 2.2 and 5.6). The checks return `CitationIssue`s; validation.py
+document records (README, "How the data is modelled"). The checks return `CitationIssue`s; validation.py
 locates and labels them.
 """
 

@@ -1,8 +1,9 @@
 """Validation: SHACL shapes, rule queries and the citation check, merged into one sorted report.
 
 SHACL runs over the union of ontology and data (pySHACL validates named graphs separately, issue #152), with
-inference "none" so that rdfs:domain/range never add types (MODELLING.md section 5.1). Rule queries are saved
-SPARQL queries whose header says `# expect: empty` (ROBOT verify semantics, STYLE.md B3).
+inference "none" so that rdfs:domain/range never add types. Rule queries are saved SPARQL queries whose header
+says `# expect: empty` (ROBOT verify semantics). Every check reads the graph from an Oxigraph store
+(store_graph.py); ARCHITECTURE.md shows the whole flow.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # ruff: noqa: RUF001  (French typography: the apostrophe is U+2019, the path separator U+203A)
-"""Graph -> page dataclasses: everything a template shows, already chosen, labelled and linked (STYLE.md B4).
+"""Graph -> page dataclasses: everything a template shows, already chosen, labelled and linked.
 
 Templates never see a Graph. Each resource under https://w3id.org/pia-kg/id/ gets a page at
 `id/<type>/<slug>` (+ `.html` in English, `.fr.html` in French, `.ttl`, `.jsonld`); ontology terms live on the

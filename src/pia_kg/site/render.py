@@ -1,4 +1,4 @@
-"""Jinja rendering: autoescaped, StrictUndefined, templates from the package (STYLE.md B4)."""
+"""Jinja rendering: autoescaped, StrictUndefined, templates from the package."""
 
 from __future__ import annotations
 
