@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +15,11 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from pia_kg.cli import cli
-from pia_kg.export import EXPORT_FORMATS, canonical_dataset, export, serialize, write_atomic
-from pia_kg.loading import graph_id
+from pia_kg.export import EXPORT_FORMATS, canonical_dataset, export, export_lines, serialize, write_atomic
+from pia_kg.loading import graph_id, load
 from pia_kg.namespaces import RDFS, SCHEMA
 from pia_kg.project import Project
+from pia_kg.store import build_store
 
 from .conftest import REPO_ROOT
 from .published import repository
@@ -223,3 +225,58 @@ def test_namespaces_outside_the_projects_prefixes_are_exported_as_data(
         assert declared == ["PREFIX ns1: <http://example.net/>", "PREFIX ns2: <http://example.org/>"]
     else:
         assert "example.net" in result.stdout and "example.org" in result.stdout
+
+
+CONTROL_CHARACTERS = """@prefix ex: <http://example.org/> .
+ex:a ex:p "tab\\there" , "form\\ffeed" , "bell \\u0007, unit separator \\u001F, del \\u007F" ,
+    "next line \\u0085 and line separator \\u2028" , "quote \\" and \\\\" , "cr\\rlf\\n" , "é \\U0001F600" ;
+  ex:q [ ex:r [ ex:s "deep\\u000B" ] ; ex:t ( 1 [ ex:u "x" ] ) ] .
+"""
+
+
+def _control_project(root: Path) -> Project:
+    shutil.copytree(REPO_ROOT / "ontology", root / "ontology")
+    (root / "data").mkdir()
+    (root / "data" / "control.ttl").write_text(CONTROL_CHARACTERS, encoding="utf-8")
+    return Project(root)
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "nquads"])
+def test_a_literal_with_control_characters_stays_on_its_line(fmt: str, tmp_path: Path) -> None:
+    """A form feed, U+0085 or U+2028 in a literal once split its line in two (Python's splitlines), which
+    made the dump unreadable: the lines are written by pyoxigraph, characters escaped, split at \\n only."""
+    kg = load(_control_project(tmp_path))
+    data = export(kg, fmt)
+    parsed = Dataset()
+    parsed.parse(data=data, format=fmt if fmt == "nquads" else "nt")
+    union = Graph()
+    for s, p, o, _ in parsed.quads((None, None, None, None)):
+        union.add((s, p, o))
+    assert isomorphic(union, kg.union("ontology", "data"))
+    assert data.count(b"\n") == len(set(data.decode("utf-8").split("\n"))) - 1  # one line per statement
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "nquads"])
+def test_lines_written_from_a_store_are_the_bytes_written_from_the_graph(fmt: str, tmp_path: Path) -> None:
+    for kg in (repository()[1], load(_control_project(tmp_path))):
+        graph_ids = kg.graph_ids("ontology", "data")
+        assert export_lines(build_store(kg), graph_ids, fmt) == export(kg, fmt)
+
+
+def test_export_cli_writes_lines_from_the_store_on_disk_and_follows_an_edit(
+    runner: CliRunner, tiny_project: Project
+) -> None:
+    def exported() -> bytes:
+        result = runner.invoke(cli, ["--project", str(tiny_project.root), "export", "-f", "nquads"])
+        assert result.exit_code == 0, result.stderr
+        return result.stdout_bytes
+
+    first = exported()
+    assert (tiny_project.root / ".pia-kg" / "store" / "manifest.json").is_file()
+    assert first == export(load(tiny_project), "nquads")
+    assert exported() == first
+    people = tiny_project.data_dir / "people.ttl"
+    people.write_text(people.read_text(encoding="utf-8").replace('"Ada', '"Ava'), encoding="utf-8")
+    edited = exported()
+    assert edited != first and b'"Ava' in edited
+    assert edited == export(load(tiny_project), "nquads")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pia_kg.cli import EXIT_CHECK_FAILED, EXIT_OK, Settings, cli, sources_option
+from pia_kg.project import Project
 
 FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]
 
@@ -43,20 +44,38 @@ def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bo
         pia-kg export --format jsonld -o pia-kg.jsonld
         pia-kg export -f nquads > pia-kg.nq
     """
+    from pia_kg.export import LINE_FORMATS, write_atomic
     from pia_kg.export import export as export_graph
-    from pia_kg.export import write_atomic
     from pia_kg.jsonld import read_context
     from pia_kg.loading import load
 
     project = settings.open_project()
     context = read_context(project.ontology_dir) if fmt == "jsonld" else None
-    data = export_graph(load(project), fmt, context=context, include_shapes=include_shapes)
+    data = _lines_from_store(project, fmt) if fmt in LINE_FORMATS and not include_shapes else None
+    if data is None:
+        data = export_graph(load(project), fmt, context=context, include_shapes=include_shapes)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     write_atomic(output, data)
     click.echo(f"Wrote {output} ({len(data)} bytes, {fmt}).", err=True)
+
+
+def _lines_from_store(project: Project, fmt: str) -> bytes | None:
+    """N-Triples or N-Quads written from the project's store on disk (refreshed per file, see disk_store.py),
+    or None when the store cannot be used now (another process writes it): the caller reads the files."""
+    from pia_kg.disk_store import StoreUnavailable, project_files, refresh
+    from pia_kg.export import export_lines
+    from pia_kg.loading import graph_id
+
+    try:
+        disk = refresh(project)
+    except StoreUnavailable as err:
+        click.echo(f"Note: {err}; reading the files.", err=True)
+        return None
+    graph_ids = [graph_id(relpath) for relpath, _ in project_files(project)]
+    return export_lines(disk.open(), graph_ids, fmt)
 
 
 @cli.command()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -107,14 +108,10 @@ def serialize(dataset: Dataset, fmt: str, *, context: JsonObject | None = None) 
 
     JSON-LD needs the project `context` (`pia_kg.jsonld.read_context`); it is written inline.
     """
-    if fmt == "nquads":
-        return _sorted_lines(dataset.serialize(format="nquads", encoding="utf-8"))
+    if fmt in LINE_FORMATS:  # line by line from each file's graph: no union copy of the whole graph
+        return _dataset_lines(dataset, fmt)
     if fmt == "trig":
         return _trig(dataset)
-    if fmt == "ntriples":  # line by line from each file's graph: no union copy of the whole graph
-        return _sorted_lines(
-            b"\n".join(context.serialize(format="nt", encoding="utf-8") for context in _named_graphs(dataset))
-        )
     graph = union_graph(dataset)
     if fmt == "turtle":
         return turtle(graph).encode("utf-8")
@@ -133,6 +130,92 @@ def export(
     """The whole graph (ontology and data; shapes on request) in format `fmt`."""
     dataset = canonical_dataset(kg, kinds=published_kinds(include_shapes=include_shapes))
     return serialize(dataset, fmt, context=context)
+
+
+# N-Triples and N-Quads are written by pyoxigraph, in the canonical form of RDF 1.2 N-Triples (control
+# characters escaped, so that no literal can break a line), one statement per line, sorted
+LINE_FORMATS = ("ntriples", "nquads")
+_BLANK_OBJECT = re.compile(r" _:[^ \"<>]+ \.$")  # an N-Triples line whose object is a blank node
+
+
+def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
+    """N-Triples or N-Quads (LINE_FORMATS) of the named graphs `graph_ids` of a pyoxigraph store, the same
+    bytes as `export` gives from the files: blank nodes named as canonical_triples names them (RDFC-1.0 per
+    graph, then a hash of the graph name and the canonical label), lines sorted and each once.
+
+    Nothing but the store is read: pyoxigraph writes each graph's lines; only the triples that hold a blank
+    node are renamed (in Python), so a graph of IRIs and literals costs no more than its dump."""
+    import pyoxigraph as ox
+
+    lines: set[str] = set()
+    for identifier in graph_ids:
+        name = ox.NamedNode(str(identifier))
+        dump = (store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name) or b"").decode("utf-8")
+        kept = [line for line in dump.split("\n") if line and not _holds_blank_node(line)]
+        renamed = _canonical_blank_triples(store, name, salt=str(identifier))
+        _add_lines(lines, [*kept, *_ntriples_lines(renamed)], name, fmt)
+    return _sorted_bytes(lines)
+
+
+def _dataset_lines(dataset: Dataset, fmt: str) -> bytes:
+    """export_lines for a dataset whose blank nodes are named already (canonical_dataset)."""
+    import pyoxigraph as ox
+
+    from pia_kg.store import to_oxigraph
+
+    lines: set[str] = set()
+    for context in _named_graphs(dataset):
+        name = ox.NamedNode(str(context.identifier))
+        triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in context]
+        _add_lines(lines, _ntriples_lines(triples), name, fmt)
+    return _sorted_bytes(lines)
+
+
+def _ntriples_lines(triples: list[Any]) -> list[str]:
+    import pyoxigraph as ox
+
+    written = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+    return [line for line in written.split("\n") if line]
+
+
+def _add_lines(lines: set[str], graph_lines: list[str], name: Any, fmt: str) -> None:
+    """A graph's N-Triples lines, as they are or (N-Quads) with the graph's name before the final dot."""
+    if fmt == "nquads":
+        lines.update(f"{line[:-2]} {name} ." for line in graph_lines)
+    else:
+        lines.update(graph_lines)
+
+
+def _sorted_bytes(lines: set[str]) -> bytes:
+    ordered = sorted(lines)
+    return ("\n".join(ordered) + "\n").encode("utf-8") if ordered else b""
+
+
+def _holds_blank_node(line: str) -> bool:
+    return line.startswith("_:") or _BLANK_OBJECT.search(line) is not None
+
+
+def _canonical_blank_triples(store: Any, name: Any, *, salt: str) -> list[Any]:
+    """The triples of one graph that hold a blank node, renamed as canonical_triples renames them."""
+    import pyoxigraph as ox
+
+    pattern = f"GRAPH {name} {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }}"
+    found = store.query(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}")
+    holding = [ox.Quad(row[0], row[1], row[2]) for row in found]
+    dataset = ox.Dataset(holding)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    renamed: dict[str, Any] = {}
+
+    def rename(term: Any) -> Any:
+        if type(term) is not ox.BlankNode:
+            return term
+        found = renamed.get(term.value)
+        if found is None:
+            digest = hashlib.sha256(f"{salt}\n{term.value}".encode()).hexdigest()[:16]
+            found = renamed[term.value] = ox.BlankNode(f"b{digest}")
+        return found
+
+    return [ox.Triple(rename(quad.subject), quad.predicate, rename(quad.object)) for quad in dataset]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -186,11 +269,6 @@ def _named_graphs(dataset: Dataset) -> list[Graph]:
         (context for context in dataset.graphs() if len(context) > 0),
         key=lambda context: str(context.identifier),
     )
-
-
-def _sorted_lines(data: bytes) -> bytes:
-    lines = sorted({line for line in data.decode("utf-8").splitlines() if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
 def _trig(dataset: Dataset) -> bytes:
