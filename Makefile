@@ -31,6 +31,7 @@ run: $(STAMP) web
 test: $(TEST_STAMP) triplestores jena chromium web
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	$(BIN)/pia-kg fmt --check
 
