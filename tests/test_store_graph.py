@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
 
 from pia_kg import loading
 from pia_kg.errors import DataError
 from pia_kg.loading import KnowledgeGraph, load
+from pia_kg.namespaces import OA
 from pia_kg.project import Project
 from pia_kg.store_graph import StoreGraph, load_checked
 from pia_kg.validation import Finding, ValidationReport, validate
@@ -144,3 +146,21 @@ def test_a_subject_described_in_two_files_is_reported_the_same(tiny_project: Pro
     assert rows(from_store) == rows(from_rdflib)
     [finding] = [f for f in from_store.findings if f.rule == "subject-in-several-files"]
     assert finding.message == "described in 3 data files: data/one.ttl, data/people.ttl, data/two.ttl."
+
+
+@pytest.mark.slow
+def test_the_reference_engines_give_the_same_report_from_the_store_as_from_rdflib() -> None:
+    """--engine pyshacl: pySHACL and rdflib's SPARQL read the files' triples as written, blank nodes under the
+    store's ids, so that their findings are located as those of the default engines."""
+    project = Project(REPO_ROOT, SOURCES_DIR)
+    paths = [project.data_dir, FIXTURES / "rules" / "provenance.ttl", FIXTURES / "rules" / "funding.ttl"]
+
+    def check(graph: StoreGraph | KnowledgeGraph) -> ValidationReport:
+        return validate(graph, sources_dir=SOURCES_DIR, queries_dir=project.queries_dir, engine="pyshacl")
+
+    graph = load_checked(project, data_paths=paths)
+    written = Literal("1091", datatype=XSD.nonNegativeInteger)  # the store keeps it as "1091"^^xsd:integer
+    assert (None, OA.start, written) in graph.shacl_graph()
+    from_store = check(graph)
+    assert rows(from_store) == rows(check(load(project, data_paths=paths)))
+    assert any(isinstance(f.focus, BNode) and f.line for f in from_store.findings)

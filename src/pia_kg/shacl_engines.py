@@ -11,7 +11,6 @@ sh:message differently; every shape of ours has one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from rdflib import BNode, Graph
 from rdflib.term import Node
 
 from pia_kg.namespaces import PREFIXES, RDF, SH
+from pia_kg.store_graph import BLANK_LABEL
 
 ENGINES = ("turbo", "pyshacl")
 DEFAULT_ENGINE = "turbo"
@@ -58,9 +58,6 @@ class EngineComparison:
         return self.conforms[0] == self.conforms[1] and not self.only_first and not self.only_second
 
 
-_BLANK_LABEL = re.compile(r"_:([A-Za-z0-9_][A-Za-z0-9_.-]*)")
-
-
 def run_shacl(data_graph: Graph | str, shapes: Graph, *, engine: str = DEFAULT_ENGINE) -> tuple[bool, Graph]:
     """Validate with the chosen engine, no inference, warnings allowed; returns (conforms, results graph).
 
@@ -81,7 +78,7 @@ def run_shacl(data_graph: Graph | str, shapes: Graph, *, engine: str = DEFAULT_E
         if isinstance(data_graph, str):
             # the engine maps each label in `nodes` back to that blank node in its results, and writes terms
             # in its messages with the project's prefixes, as it does for a loaded graph
-            nodes = {label: BNode(label) for label in set(_BLANK_LABEL.findall(data_graph))}
+            nodes = {label: BNode(label) for label in set(BLANK_LABEL.findall(data_graph))}
             prefixes = dict(PREFIXES)
             data = pyshacl_turbo.rdf.Input(data_graph, "nquads", None, nodes, prefixes, preserve_ids=True)
     else:

@@ -14,6 +14,7 @@ read from an endpoint), with its blank nodes under their rdflib ids, so both rea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from pia_kg.project import Project
 from pia_kg.store import store_for, to_oxigraph, to_rdflib
 
 _FAST_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
+BLANK_LABEL = re.compile(r"_:([A-Za-z0-9_][A-Za-z0-9_.-]*)")  # a blank node's label in N-Triples
 
 
 @dataclass
@@ -108,6 +110,16 @@ class StoreGraph:
             return self.source.union("ontology", "data")
         return "".join(self.written)
 
+    def shacl_graph(self) -> Graph:
+        """shacl_data as an rdflib Graph, for the reference engines: blank nodes keep the store's ids."""
+        data = self.shacl_data()
+        if isinstance(data, Graph):
+            return data
+        graph = bind_prefixes(Graph(bind_namespaces="none"))
+        labels = {label: BNode(label) for label in set(BLANK_LABEL.findall(data))}
+        graph.parse(data=data, format="nt", bnode_context=labels)
+        return graph
+
     def labels(self) -> dict[Node, list[Literal]]:
         """Each subject's label literals, by predicate (LABEL_PREDICATES order), then file; read once."""
         if self._labels is None:
@@ -115,8 +127,10 @@ class StoreGraph:
             for predicate in LABEL_PREDICATES:
                 for identifier in self.graph_ids():
                     pairs: Iterable[tuple[Node, Node]]
-                    if identifier in self.shapes_ids:
+                    if identifier == next(iter(self.shapes_ids), None):  # the shapes of every file, once
                         pairs = sorted(self.shapes.subject_objects(predicate), key=str)
+                    elif identifier in self.shapes_ids:
+                        continue
                     else:
                         pairs = sorted(self._subject_objects(identifier, predicate), key=str)
                     for subject, obj in pairs:

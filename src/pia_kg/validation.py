@@ -125,9 +125,7 @@ def validate(
     into one; a graph loaded by `loading.load` is put in one first. With `engine="pyshacl"` the reference
     engines (pySHACL, rdflib's SPARQL) run over an rdflib copy of ontology and data."""
     graph = kg if isinstance(kg, StoreGraph) else StoreGraph.from_knowledge_graph(kg)
-    reference: Graph | None = None
-    if engine == "pyshacl":
-        reference = kg.union("ontology", "data")
+    reference = graph.shacl_graph() if engine == "pyshacl" else None
     # the rule queries start first: under a time limit each runs in a child process of its own (limits.py),
     # on the other core while this one runs the other checks
     rules = [_start_rule(graph, reference, query) for query in rule_queries(queries_dir)]
