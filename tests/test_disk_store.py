@@ -175,3 +175,34 @@ def test_labels_come_from_the_store_as_from_the_files(project: Project, runner: 
     assert (project.root / ".pia-kg" / "store" / MANIFEST).exists()
     assert from_store.stdout == from_files.stdout
     assert "Martin Tisné" in from_store.stdout
+
+
+def test_files_whose_size_and_time_of_change_match_the_manifest_are_not_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    refresh(project)
+    files = disk_store.project_files(project)
+    an_hour_ago = time.time() - 3600
+    for _, path in files:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    retimed = refresh(project)  # read and hashed again (new times), not reloaded: same contents
+    assert retimed.reloaded == () and not retimed.rebuilt
+    read: list[str] = []
+    read_text = disk_store.read_text
+
+    def counted(path: Path, *, relpath: str) -> str:
+        read.append(relpath)
+        return read_text(path, relpath=relpath)
+
+    monkeypatch.setattr(disk_store, "read_text", counted)
+    unchanged = refresh(project)
+    assert read == [] and unchanged.reloaded == ()
+    before = _count(unchanged)
+    statements = project.data_dir / "statements.ttl"
+    statements.write_text(statements.read_text(encoding="utf-8") + NEW_PERSON, encoding="utf-8")
+    edited = refresh(project)
+    assert read == ["data/statements.ttl"] and edited.reloaded == ("data/statements.ttl",)
+    assert _count(edited) == before + 1

@@ -1,9 +1,12 @@
 """A persistent Oxigraph store of the project, in `.pia-kg/store/` (git-ignored), for `pia-kg query`.
 
 One named graph per file of the ontology and the data (`urn:pia-kg:file:<path>`, as everywhere), kept up to
-date by content: `manifest.json` records the sha256 of each file the store holds. Opening the store reads and
-hashes the files (no parse), reloads only the files whose hash changed, drops the graphs of files that are
-gone, and answers from there: an unchanged repository is not parsed at all.
+date by content: `manifest.json` records the sha256 of each file the store holds, with its size and time of
+change. Opening the store compares each file's size and time of change with the manifest (as git compares
+its index): a file that matches, and that did not change in the last second before the manifest was
+written (when a later change could keep the same time), is not read at all; any other file is read and
+hashed, and reloaded only if its hash changed. The graphs of files that are gone are dropped. So an
+unchanged repository is neither parsed nor read.
 
 A changed file is read by the same loader as every command (loading.parse_file_text: the same checks, the same
 errors with file:line), so the store holds exactly the graph `load` gives. Crash safety: the manifest is
@@ -25,13 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pia_kg.limits import current
 from pia_kg.loading import graph_id, parse_file_text, read_text
 from pia_kg.project import Project
 from pia_kg.store import to_oxigraph
 
 STORE_DIR = Path(".pia-kg") / "store"
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2
+_RACY_NS = 1_000_000_000  # a file changed this close before the manifest was written is read again
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,23 @@ def refresh(project: Project) -> DiskStore:
     database = folder / "db"
     manifest_path = folder / MANIFEST
     files = project_files(project)
-    recorded = _read_manifest(manifest_path)
+    recorded, recorded_stats = _read_manifest(manifest_path)
+    written_ns = manifest_path.stat().st_mtime_ns if recorded is not None else 0
     digests: dict[str, str] = {}
+    stats: dict[str, list[int]] = {}
     texts: dict[str, str] = {}  # of the files that changed, read once: for the hash and for the parse
     for relpath, path in files:
+        stat = _stat(path, relpath)
+        stats[relpath] = stat
+        if (
+            recorded is not None
+            and relpath in recorded
+            and recorded_stats.get(relpath) == stat
+            and stat[1] < written_ns - _RACY_NS
+            and stat[0] <= current().max_file_bytes
+        ):
+            digests[relpath] = recorded[relpath]  # same size and time of change: not read
+            continue
         text = read_text(path, relpath=relpath)  # as the loader reads it: size limit, strict UTF-8
         digests[relpath] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if recorded is None or recorded.get(relpath) != digests[relpath]:
@@ -117,7 +135,9 @@ def refresh(project: Project) -> DiskStore:
             text = texts.pop(relpath) if relpath in texts else read_text(paths[relpath], relpath=relpath)
             _load_file(store, paths[relpath], relpath, text)
         store.flush()
-        _write_manifest(manifest_path, digests)
+        _write_manifest(manifest_path, digests, stats)
+    elif stats != recorded_stats:  # same contents, other times of change (a checkout, a touch): read no more
+        _write_manifest(manifest_path, digests, stats)
     del store  # closes the database and its lock: queries open it read-only
     return DiskStore(database, tuple(changed), tuple(removed), rebuilt)
 
@@ -133,28 +153,51 @@ def _load_file(store: Any, path: Path, relpath: str, text: str) -> None:
     store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name) for s, p, o in graph)
 
 
-def _read_manifest(path: Path) -> dict[str, str] | None:
-    """The recorded hashes, or None when there is no manifest one can trust."""
+def _stat(path: Path, relpath: str) -> list[int]:
+    """A file's size and time of change (ns), as the manifest records them."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        read_text(path, relpath=relpath)  # says so, as the loader does
+        raise
+    return [found.st_size, found.st_mtime_ns]
+
+
+def _read_manifest(path: Path) -> tuple[dict[str, str] | None, dict[str, list[int]]]:
+    """The recorded hashes (None when there is no manifest one can trust) and the recorded size and time of
+    change of each file."""
     import pyoxigraph as ox
 
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return None, {}
     if (
         not isinstance(manifest, dict)
         or manifest.get("format") != FORMAT
         or manifest.get("pyoxigraph") != ox.__version__
         or not isinstance(manifest.get("files"), dict)
+        or not isinstance(manifest.get("stats"), dict)
     ):
-        return None
-    return {str(relpath): str(digest) for relpath, digest in manifest["files"].items()}
+        return None, {}
+    digests = {str(relpath): str(digest) for relpath, digest in manifest["files"].items()}
+    stats = {
+        str(relpath): [int(number) for number in stat]
+        for relpath, stat in manifest["stats"].items()
+        if isinstance(stat, list) and len(stat) == 2
+    }
+    return digests, stats
 
 
-def _write_manifest(path: Path, digests: dict[str, str]) -> None:
+def _write_manifest(path: Path, digests: dict[str, str], stats: dict[str, list[int]]) -> None:
     import pyoxigraph as ox
 
-    manifest = {"format": FORMAT, "pyoxigraph": ox.__version__, "files": dict(sorted(digests.items()))}
+    manifest = {
+        "format": FORMAT,
+        "pyoxigraph": ox.__version__,
+        "files": dict(sorted(digests.items())),
+        "stats": dict(sorted(stats.items())),
+    }
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
