@@ -125,22 +125,30 @@ def test_a_broken_file_is_reported_and_the_store_is_not_marked_complete(project:
 def test_the_command_answers_from_the_files_while_another_process_writes_the_store(
     project: Project, runner: CliRunner
 ) -> None:
-    import pyoxigraph as ox
+    import fcntl
+    import os
 
     assert refresh(project) is not None
     args = ["--project", str(project.root), "query", "--text", COUNT_PERSONS, "-f", "csv"]
     from_store = runner.invoke(cli, args)
     assert from_store.exit_code == 0, from_store.stderr
-    holder = ox.Store(str(store_folder(project) / "db"))  # as another writer would
+    writer = os.open(store_folder(project) / "lock", os.O_RDWR)
+    fcntl.flock(writer, fcntl.LOCK_EX)  # as a refresh that writes holds it
     try:
-        with pytest.raises(StoreUnavailable, match="another process is writing"):
-            refresh(project)
-        from_files = runner.invoke(cli, args)
+        from_files = runner.invoke(cli, args)  # nothing to refresh, but the store cannot be read now
+        statements = project.data_dir / "statements.ttl"
+        statements.write_text(statements.read_text(encoding="utf-8") + NEW_PERSON, encoding="utf-8")
+        with pytest.raises(StoreUnavailable, match="another process is using"):
+            refresh(project)  # a change to write, and the lock is held
+        edited = runner.invoke(cli, args)
     finally:
-        del holder
+        os.close(writer)
     assert from_files.exit_code == 0, from_files.stderr
-    assert "another process is writing the project's store" in from_files.stderr
+    assert "another process is writing the project's store; reading the files" in from_files.stderr
     assert from_files.stdout == from_store.stdout
+    assert edited.exit_code == 0 and "another process is using the project's store" in edited.stderr
+    assert edited.stdout != from_store.stdout  # read from the edited files
+    assert refresh(project).reloaded == ("data/statements.ttl",)  # once the lock is free
 
 
 def test_no_store_reads_the_files_and_leaves_no_store(project: Project, runner: CliRunner) -> None:
@@ -206,3 +214,4 @@ def test_files_whose_size_and_time_of_change_match_the_manifest_are_not_read(
     edited = refresh(project)
     assert read == ["data/statements.ttl"] and edited.reloaded == ("data/statements.ttl",)
     assert _count(edited) == before + 1
+

@@ -75,7 +75,12 @@ def _lines_from_store(project: Project, fmt: str) -> bytes | None:
         click.echo(f"Note: {err}; reading the files.", err=True)
         return None
     graph_ids = [graph_id(relpath) for relpath, _ in project_files(project)]
-    return export_lines(disk.open(), graph_ids, fmt)
+    try:
+        with disk.reading() as store:
+            return export_lines(store, graph_ids, fmt)
+    except StoreUnavailable as err:
+        click.echo(f"Note: {err}; reading the files.", err=True)
+        return None
 
 
 @cli.command()

@@ -150,8 +150,11 @@ def query(
         except StoreUnavailable as err:
             click.echo(f"Note: {err}; reading the files.", err=True)
         else:
-            _answer(saved, given, disk, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
-            return
+            try:
+                _answer(saved, given, disk, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
+                return
+            except StoreUnavailable as err:  # a refresh by another process is writing it now
+                click.echo(f"Note: {err}; reading the files.", err=True)
     kg = load_for_queries(project)
     _answer(saved, given, kg, fmt=fmt, labels=labels, lang=lang, output=output, engine=engine)
 

@@ -15,15 +15,20 @@ left half-written by a crash has no manifest and is rebuilt from the files, neve
 another format or pyoxigraph version also means a rebuild. The store is written by one process at a time; a
 second one (the lock is taken), or one that cannot write the folder, gets StoreUnavailable and reads the
 files instead. Queries open the store read-only where they run (in the time-limited child process, see
-limits.py), so no database handle crosses a fork.
+limits.py), so no database handle crosses a fork. Readers hold a shared lock (`lock` beside the database), a
+refresh that must write takes it exclusively, so that no process reads a database another is changing; a
+refresh that finds nothing to change does not open the database at all.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,10 +56,21 @@ class DiskStore:
     removed: tuple[str, ...] = ()
     rebuilt: bool = False
 
-    def open(self) -> Any:
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """The store opened read-only, while this process holds a shared lock on it, so that no refresh
+        changes it meanwhile. Raises StoreUnavailable while a refresh is writing it: read the files."""
         import pyoxigraph as ox
 
-        return ox.Store.read_only(str(self.database))
+        try:
+            with _locked(self.database.parent, fcntl.LOCK_SH | fcntl.LOCK_NB):
+                store = ox.Store.read_only(str(self.database))
+                try:
+                    yield store
+                finally:
+                    del store
+        except BlockingIOError as err:
+            raise StoreUnavailable("another process is writing the project's store") from err
 
 
 def store_folder(project: Project) -> Path:
@@ -74,10 +90,9 @@ class StoreUnavailable(Exception):
 def refresh(project: Project) -> DiskStore:
     """Bring the project's store up to date with the files (creating it if need be).
 
-    Raises StoreUnavailable when another process holds it open for writing or the folder cannot be written.
+    Raises StoreUnavailable when it must be written and another process reads or writes it, or the folder
+    cannot be written.
     """
-    import pyoxigraph as ox
-
     folder = store_folder(project)
     database = folder / "db"
     manifest_path = folder / MANIFEST
@@ -103,14 +118,43 @@ def refresh(project: Project) -> DiskStore:
         digests[relpath] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if recorded is None or recorded.get(relpath) != digests[relpath]:
             texts[relpath] = text
+    held: dict[str, str] = {} if recorded is None else recorded
+    changed = [relpath for relpath, _ in files if held.get(relpath) != digests[relpath]]
+    removed = sorted(set(held) - set(digests))
+    if recorded is not None and not changed and not removed and database.is_dir():
+        if stats != recorded_stats:  # same contents, other times of change (a checkout, a touch)
+            _write_manifest(manifest_path, digests, stats)
+        return DiskStore(database)  # nothing to write: the database is not even opened
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _ignore_in_git(folder.parent)
+        with _locked(folder, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            return _write(database, manifest_path, files, digests, stats, texts, recorded)
+    except BlockingIOError as err:
+        raise StoreUnavailable("another process is using the project's store") from err
+    except OSError as err:  # a folder that cannot be written (permissions, a read-only file system)
+        raise StoreUnavailable(f"{STORE_DIR} cannot be written ({err.strerror or err})") from err
+
+
+def _write(
+    database: Path,
+    manifest_path: Path,
+    files: list[tuple[str, Path]],
+    digests: dict[str, str],
+    stats: dict[str, list[int]],
+    texts: dict[str, str],
+    recorded: dict[str, str] | None,
+) -> DiskStore:
+    """Bring the database in line with `digests` (under the exclusive lock) and write the manifest."""
+    import pyoxigraph as ox
+
+    folder = database.parent
+    try:
         store = ox.Store(str(database))
     except OSError as err:
         if "lock" in str(err).lower():
             raise StoreUnavailable("another process is writing the project's store") from err
-        if not os.access(folder if folder.is_dir() else folder.parent.parent, os.W_OK):
+        if not os.access(folder, os.W_OK):
             raise StoreUnavailable(f"{STORE_DIR} cannot be written ({err.strerror or err})") from err
         shutil.rmtree(database, ignore_errors=True)  # unreadable after a crash: start again
         manifest_path.unlink(missing_ok=True)
@@ -123,23 +167,31 @@ def refresh(project: Project) -> DiskStore:
     held: dict[str, str] = {} if recorded is None else recorded
     changed = [relpath for relpath, _ in files if held.get(relpath) != digests[relpath]]
     removed = sorted(set(held) - set(digests))
-    if rebuilt or changed or removed:
-        manifest_path.unlink(missing_ok=True)  # from here until the new manifest, a crash means a rebuild
-        if rebuilt:
-            store.clear()
-        for relpath in removed:
-            store.remove_graph(ox.NamedNode(str(graph_id(relpath))))
-        paths = dict(files)
-        for relpath in changed:
-            # read above, unless the database was unreadable and reset after the files were read
-            text = texts.pop(relpath) if relpath in texts else read_text(paths[relpath], relpath=relpath)
-            _load_file(store, paths[relpath], relpath, text)
-        store.flush()
-        _write_manifest(manifest_path, digests, stats)
-    elif stats != recorded_stats:  # same contents, other times of change (a checkout, a touch): read no more
-        _write_manifest(manifest_path, digests, stats)
+    manifest_path.unlink(missing_ok=True)  # from here until the new manifest, a crash means a rebuild
+    if rebuilt:
+        store.clear()
+    for relpath in removed:
+        store.remove_graph(ox.NamedNode(str(graph_id(relpath))))
+    paths = dict(files)
+    for relpath in changed:
+        # read above, unless the database was unreadable and reset after the files were read
+        text = texts.pop(relpath) if relpath in texts else read_text(paths[relpath], relpath=relpath)
+        _load_file(store, paths[relpath], relpath, text)
+    store.flush()
+    _write_manifest(manifest_path, digests, stats)
     del store  # closes the database and its lock: queries open it read-only
     return DiskStore(database, tuple(changed), tuple(removed), rebuilt)
+
+
+@contextmanager
+def _locked(folder: Path, operation: int) -> Iterator[None]:
+    """Hold `folder/lock` with flock's `operation` (shared or exclusive, waiting or not) for the block."""
+    handle = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, operation)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def _load_file(store: Any, path: Path, relpath: str, text: str) -> None:

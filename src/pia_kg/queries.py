@@ -414,7 +414,8 @@ def _evaluate_disk(disk: DiskStore, saved: SavedQuery, bindings: dict[str, Any])
     """Evaluate on the project's store on disk, opened read-only here (in the child under a time limit)."""
     from pia_kg.store import query as query_store
 
-    return _typed(query_store(disk.open(), saved.text, bindings=bindings), saved)
+    with disk.reading() as store:
+        return _typed(query_store(store, saved.text, bindings=bindings), saved)
 
 
 def _evaluate_oxigraph(kg: KnowledgeGraph, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
