@@ -20,6 +20,8 @@ from pia_kg.namespaces import DCAT, DCTERMS, RDF, SH, XSD
 from .conftest import REPO_ROOT
 from .published import built_site
 
+pytestmark = pytest.mark.slow  # the official shapes take seconds to load: with make test
+
 STANDARDS_DIR = REPO_ROOT.parent / "shared" / "standards" / "dcat-ap-3.0.1"
 SEPARATE_FILES = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl")
 ALL_IN_ONE = ("dcat-ap-SHACL.ttl",)

@@ -209,6 +209,9 @@ def test_every_question_with_a_parameter_is_asked_from_every_side() -> None:
     assert all(values for params in SIDES.values() for values in params.values())
 
 
+# 101 sides x 2 engines x 4 ways of binding: run with the slow tests (make test). The quick set keeps the
+# check of which sides there are, and the named parties' answers below.
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case_id(case) for case in CASES])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_each_side_gets_the_same_answer_however_it_is_bound(

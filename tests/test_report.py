@@ -67,6 +67,7 @@ def test_every_check_has_a_title_description_hint_and_severity(repository_json: 
         assert check["severity"] in {"error", "warning", "info"}
 
 
+@pytest.mark.slow
 def test_findings_name_the_resource_its_file_and_line_and_the_fix(
     quality_project: Project, runner: CliRunner
 ) -> None:
@@ -96,6 +97,7 @@ def test_fail_on_sets_the_lowest_severity_that_exits_1(quality_project: Project,
     assert report(runner, quality_project, "--fail-on", "info").exit_code == 1
 
 
+@pytest.mark.slow
 def test_text_and_markdown_reports_group_findings_with_their_fix(
     quality_project: Project, runner: CliRunner
 ) -> None:
@@ -148,6 +150,7 @@ def test_a_check_with_service_is_refused_before_it_runs(quality_project: Project
     assert "remote.rq" in result.stderr and "SERVICE" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_check_obeys_the_row_and_time_limits(quality_project: Project, runner: CliRunner) -> None:
     _add_check(quality_project, "many", "SELECT ?focus WHERE { ?focus ?p ?o }")
     rows = runner.invoke(cli, ["--project", str(quality_project.root), "--max-rows", "5", "report"])
