@@ -267,8 +267,54 @@ def _subject_iri(match: re.Match[str], prefixes: dict[str, str], base: str | Non
     return namespace + local
 
 
+class FileGraphs:
+    """What a loaded project answers whatever holds its triples (an rdflib Dataset here, an Oxigraph store
+    in store_graph.py): its graphs by kind, where a term is written, a term's label. A subclass has the
+    graph names by kind and a SourceIndex, and says which subjects hold a node and which labels a term has."""
+
+    ontology_ids: tuple[URIRef, ...]
+    shapes_ids: tuple[URIRef, ...]
+    data_ids: tuple[URIRef, ...]
+    index: SourceIndex
+
+    def _holders(self, node: Node) -> list[Node]:
+        raise NotImplementedError
+
+    def _label_literals(self, term: Node) -> list[Literal]:
+        raise NotImplementedError
+
+    def graph_ids(self, *kinds: Kind) -> tuple[URIRef, ...]:
+        """The graph names of the given kinds (all kinds if none are given), in load order."""
+        chosen = kinds or KINDS
+        by_kind = {"ontology": self.ontology_ids, "shapes": self.shapes_ids, "data": self.data_ids}
+        return tuple(identifier for kind in KINDS if kind in chosen for identifier in by_kind[kind])
+
+    def location(self, term: Node) -> tuple[str, int] | None:
+        """Where `term` is written as a subject; for a blank node, where the node that holds it is written."""
+        seen: set[Node] = set()
+        current: Node | None = term
+        while current is not None and current not in seen:
+            found = self.index.get(current)
+            if found is not None:
+                return found
+            if not isinstance(current, BNode):
+                return None
+            seen.add(current)
+            current = next(iter(self._holders(current)), None)
+        return None
+
+    def label(self, term: Node, lang: str = "en") -> str | None:
+        """The best label: skos:prefLabel, rdfs:label, schema:name; in `lang`, then fr, then any."""
+        literals = self._label_literals(term)
+        for wanted in (lang, "fr", None):
+            for literal in literals:
+                if wanted is None or (literal.language or "").lower() == wanted:
+                    return str(literal)
+        return None
+
+
 @dataclass(frozen=True)
-class KnowledgeGraph:
+class KnowledgeGraph(FileGraphs):
     """The loaded project: one named graph per file, the kind of each graph, and where subjects are."""
 
     dataset: Dataset
@@ -276,12 +322,6 @@ class KnowledgeGraph:
     shapes_ids: tuple[URIRef, ...]
     data_ids: tuple[URIRef, ...]
     index: SourceIndex
-
-    def graph_ids(self, *kinds: Kind) -> tuple[URIRef, ...]:
-        """The graph names of the given kinds (all kinds if none are given), in load order."""
-        chosen = kinds or KINDS
-        by_kind = {"ontology": self.ontology_ids, "shapes": self.shapes_ids, "data": self.data_ids}
-        return tuple(identifier for kind in KINDS if kind in chosen for identifier in by_kind[kind])
 
     def union(self, *kinds: Kind) -> Graph:
         """A fresh plain Graph with the triples of the given kinds (all if none), as pySHACL needs."""
@@ -314,43 +354,17 @@ class KnowledgeGraph:
         graphs = [self.dataset.graph(identifier) for identifier in self.graph_ids()]
         return sorted({subject for graph in graphs for subject in graph.subjects(None, node)}, key=str)
 
-    def location(self, term: Node) -> tuple[str, int] | None:
-        """Where `term` is written as a subject; for a blank node, where the node that holds it is written."""
-        seen: set[Node] = set()
-        current: Node | None = term
-        while current is not None and current not in seen:
-            found = self.index.get(current)
-            if found is not None:
-                return found
-            if not isinstance(current, BNode):
-                return None
-            seen.add(current)
-            current = next(iter(self._holders(current)), None)
-        return None
-
-    def label(self, term: Node, lang: str = "en") -> str | None:
-        """The best label: skos:prefLabel, rdfs:label, schema:name; in `lang`, then fr, then any."""
-        literals = self._labels.get(term, [])
-        for wanted in (lang, "fr", None):
-            for literal in literals:
-                if wanted is None or (literal.language or "").lower() == wanted:
-                    return str(literal)
-        return None
+    def _label_literals(self, term: Node) -> list[Literal]:
+        return self._labels.get(term, [])
 
 
 def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> KnowledgeGraph:
     """Load ontology, shapes and data (or `data_paths`, files or folders, instead of data/)."""
-    data_files = project.data_files() if data_paths is None else expand_paths(data_paths)
     dataset = Dataset()
     bind_prefixes(dataset)
     index = SourceIndex()
     loaded: dict[str, list[URIRef]] = {kind: [] for kind in KINDS}
-    files: list[tuple[Kind, Path]] = [
-        *(("ontology", path) for path in project.ontology_files()),
-        *(("shapes", path) for path in project.shapes_files()),
-        *(("data", path) for path in data_files),
-    ]
-    for kind, path in files:
+    for kind, path in input_files(project, data_paths):
         relpath = project.relative(path)
         identifier = graph_id(relpath)
         if identifier in loaded[kind]:
@@ -366,6 +380,17 @@ def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> Knowl
         data_ids=tuple(loaded["data"]),
         index=index,
     )
+
+
+def input_files(project: Project, data_paths: Sequence[Path] | None = None) -> list[tuple[Kind, Path]]:
+    """The files a command loads, with their kind: the ontology, the shapes, and data/ (or `data_paths`,
+    files or folders, instead)."""
+    data_files = project.data_files() if data_paths is None else expand_paths(data_paths)
+    return [
+        *(("ontology", path) for path in project.ontology_files()),
+        *(("shapes", path) for path in project.shapes_files()),
+        *(("data", path) for path in data_files),
+    ]
 
 
 def graph_kind(identifier: URIRef) -> Kind:

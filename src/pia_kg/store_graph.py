@@ -27,11 +27,12 @@ from pia_kg.loading import (
     GRAPH_PREFIX,
     KINDS,
     LABEL_PREDICATES,
+    FileGraphs,
     Kind,
     KnowledgeGraph,
     SourceIndex,
-    expand_paths,
     graph_id,
+    input_files,
     parse_file_text,
     read_text,
 )
@@ -44,7 +45,7 @@ BLANK_LABEL = re.compile(r"_:([A-Za-z0-9_][A-Za-z0-9_.-]*)")  # a blank node's l
 
 
 @dataclass
-class StoreGraph:
+class StoreGraph(FileGraphs):
     """The project's ontology and data in `store` (one named graph per file), its shapes as rdflib `shapes`,
     and where each subject is written (`index`)."""
 
@@ -73,12 +74,6 @@ class StoreGraph:
             index=kg.index,
             source=kg,
         )
-
-    def graph_ids(self, *kinds: Kind) -> tuple[URIRef, ...]:
-        """The graph names of the given kinds (all kinds if none are given), in load order."""
-        chosen = kinds or KINDS
-        by_kind = {"ontology": self.ontology_ids, "shapes": self.shapes_ids, "data": self.data_ids}
-        return tuple(identifier for kind in KINDS if kind in chosen for identifier in by_kind[kind])
 
     def quads(self, kinds: Sequence[Kind] = ("ontology", "data"), **pattern: Any) -> Iterator[Any]:
         """The store's quads of the given kinds matching `subject`, `predicate` and `object` (pyoxigraph
@@ -147,52 +142,26 @@ class StoreGraph:
         ):
             yield to_rdflib(quad.subject), to_rdflib(quad.object)
 
-    def label(self, term: Node, lang: str = "en") -> str | None:
-        """The best label: skos:prefLabel, rdfs:label, schema:name; in `lang`, then fr, then any."""
-        literals = self.labels().get(term, [])
-        for wanted in (lang, "fr", None):
-            for literal in literals:
-                if wanted is None or (literal.language or "").lower() == wanted:
-                    return str(literal)
-        return None
+    def _label_literals(self, term: Node) -> list[Literal]:
+        return self.labels().get(term, [])
 
-    def holders(self, node: Node) -> list[Node]:
+    def _holders(self, node: Node) -> list[Node]:
         """The subjects that have `node` as an object, in any file."""
         found = {to_rdflib(quad.subject) for quad in self.quads(object=to_oxigraph(node))}
         found.update(self.shapes.subjects(None, node))
         return sorted(found, key=str)
-
-    def location(self, term: Node) -> tuple[str, int] | None:
-        """Where `term` is written as a subject; for a blank node, where the node that holds it is written."""
-        seen: set[Node] = set()
-        current: Node | None = term
-        while current is not None and current not in seen:
-            found = self.index.get(current)
-            if found is not None:
-                return found
-            if not isinstance(current, BNode):
-                return None
-            seen.add(current)
-            current = next(iter(self.holders(current)), None)
-        return None
 
 
 def load_checked(project: Project, *, data_paths: Sequence[Path] | None = None) -> StoreGraph:
     """Load ontology, shapes and data (or `data_paths`, files or folders, instead of data/) into a store."""
     import pyoxigraph as ox
 
-    data_files = project.data_files() if data_paths is None else expand_paths(data_paths)
     store = ox.Store()
     shapes = bind_prefixes(Graph(bind_namespaces="none"))
     index = SourceIndex()
     written: list[str] = []
     loaded: dict[str, list[URIRef]] = {kind: [] for kind in KINDS}
-    files: list[tuple[Kind, Path]] = [
-        *(("ontology", path) for path in project.ontology_files()),
-        *(("shapes", path) for path in project.shapes_files()),
-        *(("data", path) for path in data_files),
-    ]
-    for kind, path in files:
+    for kind, path in input_files(project, data_paths):
         relpath = project.relative(path)
         identifier = graph_id(relpath)
         if identifier in loaded[kind]:
