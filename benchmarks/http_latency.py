@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from pia_kg.project import Project
-    from pia_kg.queries import list_queries
+    from pia_kg.sparql.saved import list_queries
 
     questions = [saved for saved in list_queries(Project(ROOT)) if not saved.is_rule]
     process, url = (None, args.url) if args.url else start_server()

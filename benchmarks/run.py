@@ -83,10 +83,11 @@ def timed(action: Callable[[], Any], runs: int, *, budget: int = 0) -> tuple[flo
 
 
 def measure(project_dir: Path, side: str, runs: int, with_pyshacl: bool, budget: int) -> dict[str, Any]:
-    from pia_kg.loading import load
+    from pia_kg.check.shacl_engines import result_keys, run_shacl
+    from pia_kg.graph.loading import load
+    from pia_kg.graph.store import load_store
     from pia_kg.project import Project
-    from pia_kg.shacl_engines import result_keys, run_shacl
-    from pia_kg.store import load_store, query
+    from pia_kg.sparql.engine import query
 
     project = Project(project_dir)
     figures = Figures(project_dir / f"figures-{side}.json")
@@ -132,8 +133,8 @@ def measure(project_dir: Path, side: str, runs: int, with_pyshacl: bool, budget:
 
 def measure_files(project_dir: Path) -> dict[str, Any]:
     """pyshacl-turbo straight from the Turtle files, in a process of its own: parse + check time, peak RSS."""
+    from pia_kg.check.shacl_engines import result_keys
     from pia_kg.project import Project
-    from pia_kg.shacl_engines import result_keys
 
     project = Project(project_dir)
     figures = Figures(project_dir / "figures-files.json")
@@ -149,8 +150,8 @@ def shapes_graph(project: Any) -> Any:
     """The shapes files in one rdflib graph, as pia-kg's loader reads them (small: no data)."""
     from rdflib import Graph
 
-    from pia_kg.loading import load_file
-    from pia_kg.namespaces import bind_prefixes
+    from pia_kg.rdf.namespaces import bind_prefixes
+    from pia_kg.rdf.parsing import load_file
 
     shapes = bind_prefixes(Graph(bind_namespaces="none"))
     for path in project.shapes_files():
@@ -172,8 +173,8 @@ def validate_from_files(project: Any, shapes: Any) -> tuple[bool, Any]:
     import pyshacl_turbo
     from pyshacl_turbo.rdf import Input
 
-    from pia_kg.loading import GRAPH_PREFIX
-    from pia_kg.shacl_engines import VALIDATE_OPTIONS, as_graph
+    from pia_kg.check.shacl_engines import VALIDATE_OPTIONS, as_graph
+    from pia_kg.rdf.parsing import GRAPH_PREFIX
 
     chunks = []
     for path in [*project.ontology_files(), *project.data_files()]:
@@ -198,8 +199,8 @@ def saved_questions(project: Any) -> list[tuple[str, str, dict[str, Any]]]:
 
     from rdflib import Literal
 
-    from pia_kg.namespaces import expand_curie
-    from pia_kg.validation import read_query
+    from pia_kg.check.validation import read_query
+    from pia_kg.rdf.namespaces import expand_curie
 
     pattern = re.compile(r"^#\s*(?:param:\s*(\w+)\s+\w+\s*=|example:\s*(\w+)\s*=)\s*([^|\s]+)")
     questions = []

@@ -34,8 +34,8 @@ def measure(project_dir: Path, kind: str) -> dict[str, Any]:
     import pyshacl_turbo
     from run import shapes_graph, validate_from_files
 
+    from pia_kg.check.shacl_engines import VALIDATE_OPTIONS, as_graph, result_keys
     from pia_kg.project import Project
-    from pia_kg.shacl_engines import VALIDATE_OPTIONS, as_graph, result_keys
 
     project = Project(project_dir)
     shapes = shapes_graph(project)
@@ -43,13 +43,13 @@ def measure(project_dir: Path, kind: str) -> dict[str, Any]:
     data: Any = None
     start = time.perf_counter()
     if kind == "graph":
-        from pia_kg.loading import load
+        from pia_kg.graph.loading import load
 
         data = load(project).union("ontology", "data")
     elif kind == "paths":
         data = [str(path) for path in files]
     elif kind == "store":
-        from pia_kg.store import load_store
+        from pia_kg.graph.store import load_store
 
         data = load_store([(path, project.relative(path)) for path in files])
     prepared = time.perf_counter()

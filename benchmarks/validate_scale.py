@@ -45,10 +45,10 @@ def phases(path: Path) -> list[tuple[str, float]]:
     """The phases of `validate` as the command runs them (the files straight into a store), each timed."""
     from rdflib import Graph
 
-    from pia_kg import validation
+    from pia_kg.check import validation
+    from pia_kg.check.sources import check_citations
+    from pia_kg.graph.store_graph import load_checked
     from pia_kg.project import Project
-    from pia_kg.sources import check_citations
-    from pia_kg.store_graph import load_checked
 
     project = Project(ROOT)
     figures: list[tuple[str, float]] = []

@@ -81,7 +81,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
 def turtle_target() -> tuple[list[bytes], Callable[[bytes], str]]:
     """Seeds: the real data files. Outcome: `parsed` or `rejected`; any other exception is a crash."""
     from pia_kg.errors import DataError
-    from pia_kg.loading import load_file
+    from pia_kg.rdf.parsing import load_file
 
     folder = Path(tempfile.mkdtemp(prefix="pia-kg-fuzz-"))
     path = folder / "data" / "case.ttl"
@@ -101,10 +101,11 @@ def turtle_target() -> tuple[list[bytes], Callable[[bytes], str]]:
 
 def endpoint_target() -> tuple[list[bytes], Callable[[bytes], str]]:
     """Seeds: the saved queries. Outcome: the HTTP status class; an exception is a crash."""
-    from pia_kg import endpoint, limits
-    from pia_kg.loading import load
+    from pia_kg.graph.loading import load
     from pia_kg.project import Project
-    from pia_kg.queries import query_dataset
+    from pia_kg.security import limits
+    from pia_kg.serve import endpoint
+    from pia_kg.sparql.engine import query_dataset
 
     limits.configure(limits.Limits(timeout=2.0, max_rows=10_000))  # a mutated query may explode
     dataset = query_dataset(load(Project(ROOT, ROOT / "fuzz"), data_paths=[ROOT / "data" / "people.ttl"]))

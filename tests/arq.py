@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.query import Result
 
-from pia_kg.queries import AskResult, GraphResult, QueryResult, SelectResult
+from pia_kg.sparql.results import AskResult, GraphResult, QueryResult, SelectResult
 
 PACKAGE = "libapache-jena-java"
 RUNNER = Path(__file__).resolve().parent / "jena" / "RunQueries.java"

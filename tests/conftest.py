@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
-from pia_kg.namespaces import PREFIXES
 from pia_kg.project import Project
+from pia_kg.rdf.namespaces import PREFIXES
 from tests.outside_programs import MarkerGuard
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -9,10 +9,10 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from pia_kg.jsonld import JsonObject, read_context
-from pia_kg.loading import KnowledgeGraph, load
+from pia_kg.graph.loading import KnowledgeGraph, load
 from pia_kg.project import Project
-from pia_kg.site.build import BuildResult, build_release
+from pia_kg.publish.site.build import BuildResult, build_release
+from pia_kg.rdf.jsonld import JsonObject, read_context
 
 from .conftest import REPO_ROOT, SOURCES_DIR
 

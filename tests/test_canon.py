@@ -6,7 +6,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from pia_kg.canon import canonical_graph, canonical_labels
+from pia_kg.rdf.canon import canonical_graph, canonical_labels
 
 TURTLE = """
 @prefix ex: <http://example.org/> .

@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from pia_kg.canonical import format_turtle
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from pia_kg.errors import DataError
-from pia_kg.literals import non_canonical_literals
+from pia_kg.rdf.canonical import format_turtle
+from pia_kg.rdf.literals import non_canonical_literals
 
 from .conftest import REPO_ROOT
 from .conftest import TURTLE_PREFIXES as PROJECT_PREFIXES

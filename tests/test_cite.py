@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 from rdflib import Graph
 
-from pia_kg.citing import find_text
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
+from pia_kg.curate.citing import find_text
 
 from .conftest import REPO_ROOT, SOURCE_FILE, SOURCE_SHA256, SOURCES_DIR, TURTLE_PREFIXES
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pia_kg import __version__
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from pia_kg.project import Project
 
 from .conftest import SOURCES_DIR, TURTLE_PREFIXES

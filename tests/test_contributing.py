@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 
 from .conftest import REPO_ROOT, SOURCE_FILE, SOURCES_DIR
 

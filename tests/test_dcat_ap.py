@@ -14,8 +14,8 @@ from pyshacl import validate
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from pia_kg.dataset_description import CC_BY_4, DATASET, describe_dataset
-from pia_kg.namespaces import DCAT, DCTERMS, RDF, SH, XSD
+from pia_kg.publish.dataset_description import CC_BY_4, DATASET, describe_dataset
+from pia_kg.rdf.namespaces import DCAT, DCTERMS, RDF, SH, XSD
 
 from .conftest import REPO_ROOT
 from .published import built_site

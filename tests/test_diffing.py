@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from pia_kg.project import Project
 
 from .conftest import TURTLE_PREFIXES, write_project

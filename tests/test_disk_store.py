@@ -10,13 +10,15 @@ import pytest
 from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
-from pia_kg import disk_store
-from pia_kg.cli import cli
-from pia_kg.disk_store import MANIFEST, StoreUnavailable, refresh, store_folder
+from pia_kg.cli.main import cli
 from pia_kg.errors import DataError
-from pia_kg.loading import load
+from pia_kg.graph import disk_store
+from pia_kg.graph.disk_store import MANIFEST, StoreUnavailable, refresh, store_folder
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
-from pia_kg.queries import GraphResult, SelectResult, list_queries, run_query
+from pia_kg.sparql.engine import run_query
+from pia_kg.sparql.results import GraphResult, SelectResult
+from pia_kg.sparql.saved import list_queries
 
 NEW_PERSON = (
     "\n<https://w3id.org/pia-kg/id/person/ada-test> a <https://w3id.org/pia-kg/ns#Person> ;\n"

@@ -14,12 +14,20 @@ from click.testing import CliRunner
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from pia_kg.cli import cli
-from pia_kg.export import EXPORT_FORMATS, canonical_dataset, export, export_lines, serialize, write_atomic
-from pia_kg.loading import graph_id, load
-from pia_kg.namespaces import RDFS, SCHEMA
+from pia_kg.cli.main import cli
+from pia_kg.graph.loading import load
+from pia_kg.graph.store import build_store
 from pia_kg.project import Project
-from pia_kg.store import build_store
+from pia_kg.publish.export import (
+    EXPORT_FORMATS,
+    canonical_dataset,
+    export,
+    export_lines,
+    serialize,
+    write_atomic,
+)
+from pia_kg.rdf.namespaces import RDFS, SCHEMA
+from pia_kg.rdf.parsing import graph_id
 
 from .conftest import REPO_ROOT
 from .published import repository
@@ -116,9 +124,9 @@ def test_exports_are_byte_identical_across_processes_with_different_hash_seeds()
     script = (
         "import hashlib, sys\n"
         "from pathlib import Path\n"
-        "from pia_kg.export import EXPORT_FORMATS, export\n"
-        "from pia_kg.jsonld import read_context\n"
-        "from pia_kg.loading import load\n"
+        "from pia_kg.publish.export import EXPORT_FORMATS, export\n"
+        "from pia_kg.rdf.jsonld import read_context\n"
+        "from pia_kg.graph.loading import load\n"
         "from pia_kg.project import Project\n"
         "project = Project(Path(sys.argv[1]))\n"
         "kg, context = load(project), read_context(project.ontology_dir)\n"

@@ -14,7 +14,8 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from pia_kg.errors import QueryError
-from pia_kg.formats import (
+from pia_kg.rdf.namespaces import PERSON, XSD
+from pia_kg.sparql.formats import (
     FORMAT_NAMES,
     RdfFormat,
     ResultFormat,
@@ -22,8 +23,7 @@ from pia_kg.formats import (
     serialize_result,
     term_syntax,
 )
-from pia_kg.namespaces import PERSON, XSD
-from pia_kg.queries import AskResult, GraphResult, SelectResult
+from pia_kg.sparql.results import AskResult, GraphResult, SelectResult
 
 ADA = URIRef(PERSON.ada)
 TRICKY = Literal('a, "b"\n\tc', lang="fr")

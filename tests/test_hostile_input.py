@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from pia_kg.cli import cli
-from pia_kg.limits import recursion_room
-from pia_kg.loading import parse_file_text
+from pia_kg.cli.main import cli
+from pia_kg.rdf.parsing import parse_file_text
+from pia_kg.security.limits import recursion_room
 from tests.conftest import REPO_ROOT, TINY_ONTOLOGY, TINY_SHAPES, TURTLE_PREFIXES, write_project
 
 HEAD = TURTLE_PREFIXES.encode("utf-8")

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 
-from pia_kg.cli import cli
-from pia_kg.loading import load
+from pia_kg.cli.main import cli
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
-from pia_kg.site.pages import resource_path
+from pia_kg.publish.site.pages import resource_path
 
 from .published import BASE_URL, built_site, repository
 

@@ -10,8 +10,9 @@ from pyld.jsonld import JsonLdError
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from pia_kg.export import export
-from pia_kg.jsonld import (
+from pia_kg.publish.export import export
+from pia_kg.publish.site.pages import describe
+from pia_kg.rdf.jsonld import (
     CONTEXT_URL,
     FRAMES,
     compact_graph,
@@ -20,8 +21,7 @@ from pia_kg.jsonld import (
     read_frame,
     to_rdf_graph,
 )
-from pia_kg.namespaces import ORG, PIA, PROV, RDF, SKOS
-from pia_kg.site.pages import describe
+from pia_kg.rdf.namespaces import ORG, PIA, PROV, RDF, SKOS
 
 from .published import repository
 

@@ -7,13 +7,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
-from pia_kg.literals import (
-    LiteralForm,
-    kept_forms,
-    non_canonical_literals,
-    rdflib_form,
-    scan_literals,
-)
+from pia_kg.rdf.literals import LiteralForm, kept_forms, non_canonical_literals, rdflib_form, scan_literals
 
 from .conftest import REPO_ROOT, TURTLE_PREFIXES
 

@@ -9,9 +9,10 @@ import pytest
 from rdflib import URIRef
 
 from pia_kg.errors import DataError
-from pia_kg.loading import graph_id, load, load_file
-from pia_kg.namespaces import PERSON
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
+from pia_kg.rdf.namespaces import PERSON
+from pia_kg.rdf.parsing import graph_id, load_file
 
 from .conftest import TURTLE_PREFIXES
 
@@ -126,7 +127,7 @@ def test_the_fast_parser_gives_rdflibs_graph_for_every_turtle_file_of_the_reposi
     from rdflib import Graph, Literal
     from rdflib.compare import isomorphic
 
-    from pia_kg.loading import _parse_with_oxigraph
+    from pia_kg.rdf.parsing import _parse_with_oxigraph
 
     text = path.read_text(encoding="utf-8")
     fast = _parse_with_oxigraph(text, relpath=path.name)
@@ -143,7 +144,7 @@ def test_the_fast_parser_keeps_lexical_forms_and_ill_typed_literals_as_rdflib_do
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from pia_kg.loading import _parse_with_oxigraph
+    from pia_kg.rdf.parsing import _parse_with_oxigraph
 
     fast = _parse_with_oxigraph(ODD_TURTLE, relpath="data/odd.ttl")
     reference = Graph().parse(data=ODD_TURTLE, format="turtle")
@@ -153,7 +154,7 @@ def test_the_fast_parser_keeps_lexical_forms_and_ill_typed_literals_as_rdflib_do
 
 @pytest.mark.parametrize("case", RDFLIB_ONLY, ids=list(RDFLIB_ONLY))
 def test_text_the_two_parsers_read_differently_is_left_to_rdflib(case: str) -> None:
-    from pia_kg.loading import _parse_with_oxigraph
+    from pia_kg.rdf.parsing import _parse_with_oxigraph
 
     text = TURTLE_PREFIXES + "@prefix ex: <http://example.org/> .\n" + RDFLIB_ONLY[case]
     assert _parse_with_oxigraph(text, relpath="data/x.ttl") is None
@@ -162,7 +163,7 @@ def test_text_the_two_parsers_read_differently_is_left_to_rdflib(case: str) -> N
 def test_an_explicit_xsd_string_and_an_upper_case_tag_are_read_as_a_store_keeps_them() -> None:
     """RDF 1.1 has one term for "x" and "x"^^xsd:string, and language tags are case-insensitive; validate
     reports both spellings from the file's text (tests/test_validation.py)."""
-    from pia_kg.loading import parse_turtle
+    from pia_kg.rdf.parsing import parse_turtle
 
     text = TURTLE_PREFIXES + '@prefix ex: <http://example.org/> .\nex:a ex:p "x"^^xsd:string , "y"@EN-gb .\n'
     graph = parse_turtle(text, relpath="data/x.ttl")
@@ -189,7 +190,7 @@ def test_n_triples_are_read_by_the_fast_parser_as_rdflib_reads_them(tmp_path: Pa
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from pia_kg.loading import _parse_with_oxigraph, parse_file_text
+    from pia_kg.rdf.parsing import _parse_with_oxigraph, parse_file_text
 
     fast = _parse_with_oxigraph(ODD_NTRIPLES, relpath="data/odd.nt", fmt="nt")
     assert fast is not None and len(fast) == 7

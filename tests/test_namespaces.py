@@ -6,7 +6,7 @@ from rdflib import RDF, Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from pia_kg.namespaces import PERSON, PREFIXES, SCHEMA, bind_prefixes, compact_iri, sparql_prefix_block
+from pia_kg.rdf.namespaces import PERSON, PREFIXES, SCHEMA, bind_prefixes, compact_iri, sparql_prefix_block
 
 
 def test_instance_namespaces_are_one_per_type_under_the_id_base() -> None:

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from pia_kg.loading import KnowledgeGraph
+from pia_kg.graph.loading import KnowledgeGraph
 from pia_kg.project import Project
-from pia_kg.queries import AskResult, GraphResult, SavedQuery, SelectResult, list_queries, run_query
+from pia_kg.sparql.engine import run_query
+from pia_kg.sparql.results import AskResult, GraphResult, SelectResult
+from pia_kg.sparql.saved import SavedQuery, list_queries
 
 from .conftest import REPO_ROOT
 
@@ -31,7 +33,7 @@ def exact(term: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def kg() -> KnowledgeGraph:
-    from pia_kg.queries import load_for_queries
+    from pia_kg.sparql.engine import load_for_queries
 
     return load_for_queries(Project(REPO_ROOT))
 

@@ -19,13 +19,14 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, XSD
 
+from pia_kg.check.validation import validate
 from pia_kg.errors import DataError
-from pia_kg.export import EXPORT_FORMATS, serialize
-from pia_kg.jsonld import read_context
-from pia_kg.loading import KnowledgeGraph, graph_id, load, parse_turtle
-from pia_kg.namespaces import OA, SH
+from pia_kg.graph.loading import KnowledgeGraph, load
 from pia_kg.project import Project
-from pia_kg.validation import validate
+from pia_kg.publish.export import EXPORT_FORMATS, serialize
+from pia_kg.rdf.jsonld import read_context
+from pia_kg.rdf.namespaces import OA, SH
+from pia_kg.rdf.parsing import graph_id, parse_turtle
 from tests.conftest import REPO_ROOT, SOURCES_DIR
 
 PROPERTY_SETTINGS = settings(

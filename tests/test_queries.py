@@ -10,23 +10,15 @@ from rdflib import Graph, Literal, URIRef
 
 import pia_kg
 from pia_kg.errors import QueryError
-from pia_kg.expected import check_expected, compare_results, read_expected
-from pia_kg.labels import add_labels, label_of
-from pia_kg.loading import KnowledgeGraph, load
-from pia_kg.namespaces import FUNDING, ORGANISATION, PERSON, SCHEMA, XSD
-from pia_kg.params import bind_params, parse_value
+from pia_kg.graph.loading import KnowledgeGraph, load
 from pia_kg.project import Project
-from pia_kg.queries import (
-    AskResult,
-    GraphResult,
-    SavedQuery,
-    SelectResult,
-    find_query,
-    list_queries,
-    load_for_queries,
-    query_from_text,
-    run_query,
-)
+from pia_kg.rdf.namespaces import FUNDING, ORGANISATION, PERSON, SCHEMA, XSD
+from pia_kg.sparql.engine import load_for_queries, run_query
+from pia_kg.sparql.expected import check_expected, compare_results, read_expected
+from pia_kg.sparql.labels import add_labels, label_of
+from pia_kg.sparql.params import bind_params, parse_value
+from pia_kg.sparql.results import AskResult, GraphResult, SelectResult
+from pia_kg.sparql.saved import SavedQuery, find_query, list_queries, query_from_text
 
 from .conftest import REPO_ROOT
 

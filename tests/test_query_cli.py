@@ -14,21 +14,14 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.query import Result as SparqlResult
 
-from pia_kg.cli import cli
-from pia_kg.cli_query import FORMATS
-from pia_kg.formats import FORMAT_NAMES
-from pia_kg.loading import KnowledgeGraph
+from pia_kg.cli.main import cli
+from pia_kg.cli.query import FORMATS
+from pia_kg.graph.loading import KnowledgeGraph
 from pia_kg.project import Project
-from pia_kg.queries import (
-    GraphResult,
-    QueryResult,
-    SavedQuery,
-    SelectResult,
-    find_query,
-    list_queries,
-    load_for_queries,
-    run_query,
-)
+from pia_kg.sparql.engine import load_for_queries, run_query
+from pia_kg.sparql.formats import FORMAT_NAMES
+from pia_kg.sparql.results import GraphResult, QueryResult, SelectResult
+from pia_kg.sparql.saved import SavedQuery, find_query, list_queries
 
 from .conftest import REPO_ROOT
 

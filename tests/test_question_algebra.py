@@ -1,8 +1,8 @@
 """No saved question or rule reads, in a FILTER or BIND, a variable its own group never binds (issue 12).
 
 Such an expression is dead code: SPARQL evaluates each group on its own, so a variable bound outside it (by
-the enclosing group, or by a VALUES block after the query) is unbound there. The walker (pia_kg.scope) is
-tested first on small queries that must and must not be flagged, then run over every query in queries/.
+the enclosing group, or by a VALUES block after the query) is unbound there. The walker (pia_kg.sparql.scope)
+is tested first on small queries that must and must not be flagged, then run over every query in queries/.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from rdflib import Literal, URIRef
 
 from pia_kg.project import Project
-from pia_kg.queries import SavedQuery, list_queries, query_from_text, read_saved_query
-from pia_kg.scope import dead_reads, question_dead_reads, with_values_at_top
-from pia_kg.store import parsed_algebra
+from pia_kg.sparql.saved import SavedQuery, list_queries, query_from_text, read_saved_query
+from pia_kg.sparql.scope import dead_reads, question_dead_reads, with_values_at_top
+from pia_kg.sparql.text import parsed_algebra
 
 from .conftest import REPO_ROOT
 

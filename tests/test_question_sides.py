@@ -22,21 +22,14 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from pia_kg.canon import canonical_labels
-from pia_kg.namespaces import PREFIXES, expand_curie
-from pia_kg.params import parse_value
 from pia_kg.project import Project
-from pia_kg.queries import (
-    ENGINES,
-    GraphResult,
-    QueryResult,
-    SavedQuery,
-    SelectResult,
-    list_queries,
-    load_for_queries,
-    run_query,
-)
-from pia_kg.scope import with_values_at_top
+from pia_kg.rdf.canon import canonical_labels
+from pia_kg.rdf.namespaces import PREFIXES, expand_curie
+from pia_kg.sparql.engine import load_for_queries, run_query
+from pia_kg.sparql.params import parse_value
+from pia_kg.sparql.results import GraphResult, QueryResult, SelectResult
+from pia_kg.sparql.saved import ENGINES, SavedQuery, list_queries
+from pia_kg.sparql.scope import with_values_at_top
 
 from .conftest import REPO_ROOT, SOURCE_FILE, SOURCES_DIR
 
@@ -492,7 +485,7 @@ ARQ_CASES = CASES + [
 @pytest.fixture(scope="module")
 def arq_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """ARQ's answer to every case, the value written into the text, over `pia-kg export -f ntriples`."""
-    from pia_kg.export import export
+    from pia_kg.publish.export import export
 
     from .arq import arq_missing, run_arq
 

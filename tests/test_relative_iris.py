@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from pia_kg.project import Project
-from pia_kg.server import LocalClient, ServerSettings, open_app
+from pia_kg.serve.server import LocalClient, ServerSettings, open_app
 
 from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner, Result
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from pia_kg.project import Project
 
 from .conftest import REPO_ROOT, write_project

@@ -6,9 +6,9 @@ import re
 
 from click.testing import CliRunner
 
-from pia_kg.cli import cli
+from pia_kg.check.validation import read_query
+from pia_kg.cli.main import cli
 from pia_kg.project import Project
-from pia_kg.validation import read_query
 
 from .conftest import REPO_ROOT, SOURCES_DIR
 

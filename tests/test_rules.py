@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from pia_kg.loading import load, read_prefixes
-from pia_kg.namespaces import PREFIXES, expand_curie
+from pia_kg.check.validation import ValidationReport, validate
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
-from pia_kg.validation import ValidationReport, validate
+from pia_kg.rdf.namespaces import PREFIXES, expand_curie
+from pia_kg.rdf.parsing import read_prefixes
 
 from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
 

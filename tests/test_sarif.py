@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 
 from .conftest import REPO_ROOT, SOURCES_DIR, TURTLE_PREFIXES
 

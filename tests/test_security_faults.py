@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from tests.conftest import REPO_ROOT, SOURCES_DIR
 
 WRITTEN_BEFORE_PAUSE = 5
 PAUSED_BUILD = f"""
 import signal, sys
-import pia_kg.site.build as build
+import pia_kg.publish.site.build as build
 original = build._Writer.bytes
 written = []
 def write_then_wait(self, relpath, data):
@@ -190,7 +190,7 @@ def test_a_short_fuzz_run_of_the_turtle_loader_and_the_endpoint_finds_no_crash(
     assert spec is not None and spec.loader is not None
     fuzz_targets = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fuzz_targets)
-    from pia_kg import limits
+    from pia_kg.security import limits
 
     seeds, run = fuzz_targets.TARGETS[target]()
     rng = random.Random(7)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pia_kg import limits
-from pia_kg.cli import cli
-from pia_kg.limits import LimitExceeded, Limits
+from pia_kg.cli.main import cli
+from pia_kg.security import limits
+from pia_kg.security.limits import LimitExceeded, Limits
 from tests.conftest import TINY_ONTOLOGY, TINY_SHAPES, write_project
 
 TIMEOUT = 2.0

@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph
 
-from pia_kg import netguard
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from pia_kg.errors import QueryError
-from pia_kg.netguard import AccessRefused, Policy, check_oxigraph_query
-from pia_kg.queries import parse_query
+from pia_kg.security import netguard
+from pia_kg.security.netguard import AccessRefused, Policy
+from pia_kg.sparql.text import check_oxigraph_query, parse_query
 from tests.conftest import TINY_ONTOLOGY, TINY_SHAPES, write_project
 
 

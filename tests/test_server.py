@@ -21,12 +21,12 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from pia_kg.cli import cli
-from pia_kg.loading import load
-from pia_kg.namespaces import OWL, PIA, RDF, SKOS
+from pia_kg.cli.main import cli
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
-from pia_kg.queries import run_query
-from pia_kg.server import LocalClient, ServerSettings, open_app
+from pia_kg.rdf.namespaces import OWL, PIA, RDF, SKOS
+from pia_kg.serve.server import LocalClient, ServerSettings, open_app
+from pia_kg.sparql.engine import run_query
 from tests.conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
 from tests.processes import cpu_baseline, wait_for_busy_process
 from tests.test_security_network import Canary

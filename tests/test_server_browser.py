@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from pia_kg.project import Project
-from pia_kg.queries import list_queries
+from pia_kg.sparql.saved import list_queries
 from tests.conftest import REPO_ROOT
 from tests.test_server_clients import start_server, stop_server
 

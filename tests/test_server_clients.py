@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from pia_kg.cli import cli
+from pia_kg.cli.main import cli
 from tests.conftest import REPO_ROOT
 from tests.processes import cpu_baseline, wait_for_busy_process, worker_pids
 

@@ -14,11 +14,11 @@ from types import ModuleType
 
 import pytest
 
-from pia_kg import validation
-from pia_kg.loading import KnowledgeGraph, load
+from pia_kg.check import validation
+from pia_kg.check.shacl_engines import compare_engines, result_keys, run_shacl
+from pia_kg.graph.loading import KnowledgeGraph, load
+from pia_kg.graph.store_graph import StoreGraph
 from pia_kg.project import Project
-from pia_kg.shacl_engines import compare_engines, result_keys, run_shacl
-from pia_kg.store_graph import StoreGraph
 
 from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
 

@@ -13,12 +13,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
-from pia_kg.cli import cli
-from pia_kg.dataset_description import DATASET, SPDX
-from pia_kg.namespaces import DCAT, PIA, RDF, VOID
+from pia_kg.cli.main import cli
 from pia_kg.project import Project
-from pia_kg.site.pages import Entry, IndexPage, Link, make_chrome, resource_path
-from pia_kg.site.render import render
+from pia_kg.publish.dataset_description import DATASET, SPDX
+from pia_kg.publish.site.pages import Entry, IndexPage, Link, make_chrome, resource_path
+from pia_kg.publish.site.render import render
+from pia_kg.rdf.namespaces import DCAT, PIA, RDF, VOID
 
 from .published import BASE_URL, built_site, relative_links, repository
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from pia_kg.namespaces import DOC, STATEMENT
-from pia_kg.sources import SEPARATOR, Selector, Span, check_citations, find_quote, make_selector
+from pia_kg.check.sources import SEPARATOR, Selector, Span, check_citations, find_quote, make_selector
+from pia_kg.rdf.namespaces import DOC, STATEMENT
 
 from .conftest import SOURCE_FILE, SOURCE_SHA256, SOURCES_DIR
 

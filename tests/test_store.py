@@ -14,12 +14,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
+from pia_kg.check.validation import RuleQuery, read_query
 from pia_kg.errors import QueryError
-from pia_kg.loading import KnowledgeGraph, load
-from pia_kg.namespaces import PREFIXES, expand_curie
+from pia_kg.graph.loading import KnowledgeGraph, load
+from pia_kg.graph.store import store_for
 from pia_kg.project import Project
-from pia_kg.store import query, store_for, substitute, treat_as_blank
-from pia_kg.validation import RuleQuery, read_query
+from pia_kg.rdf.namespaces import PREFIXES, expand_curie
+from pia_kg.sparql.engine import query
+from pia_kg.sparql.text import substitute, treat_as_blank
 
 from .conftest import REPO_ROOT, SOURCES_DIR
 

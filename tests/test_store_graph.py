@@ -10,13 +10,13 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-from pia_kg import loading
+from pia_kg.check.validation import Finding, ValidationReport, validate
 from pia_kg.errors import DataError
-from pia_kg.loading import KnowledgeGraph, load
-from pia_kg.namespaces import OA
+from pia_kg.graph.loading import KnowledgeGraph, load
+from pia_kg.graph.store_graph import StoreGraph, load_checked
 from pia_kg.project import Project
-from pia_kg.store_graph import StoreGraph, load_checked
-from pia_kg.validation import Finding, ValidationReport, validate
+from pia_kg.rdf import parsing
+from pia_kg.rdf.namespaces import OA
 
 from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR, TURTLE_PREFIXES
 
@@ -82,13 +82,13 @@ def test_turtle_and_n_triples_go_into_the_store_without_rdflib(
     )
 
     read_by_rdflib: list[object] = []
-    parse_turtle = loading.parse_turtle
+    parse_turtle = parsing.parse_turtle
 
     def watched(text: str, *, relpath: str, **kwargs: object) -> object:
         read_by_rdflib.append(relpath)
         return parse_turtle(text, relpath=relpath, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(loading, "parse_turtle", watched)
+    monkeypatch.setattr(parsing, "parse_turtle", watched)
     graph = load_checked(tiny_project, data_paths=[tiny_project.data_dir, nt])
     assert len(graph.store) > 0
     assert read_by_rdflib == ["ontology/shapes.ttl"]  # the shapes only: a SHACL library reads them

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pia_kg.loading import load
+from pia_kg.curate.summary import render_summary, summarise
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
-from pia_kg.summary import render_summary, summarise
 
 from .conftest import SOURCES_DIR
 

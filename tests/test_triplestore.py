@@ -24,11 +24,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from rdflib.query import Result as SparqlResult
 
-from pia_kg.cli import cli
-from pia_kg.loading import KnowledgeGraph, load
+from pia_kg.check.validation import RuleQuery
+from pia_kg.cli.main import cli
+from pia_kg.graph.loading import KnowledgeGraph, load
 from pia_kg.project import Project
-from pia_kg.queries import find_query, list_queries
-from pia_kg.triplestore import (
+from pia_kg.sparql.saved import find_query, list_queries
+from pia_kg.sparql.triplestore import (
     Endpoint,
     fetch_knowledge_graph,
     push_graphs,
@@ -36,7 +37,6 @@ from pia_kg.triplestore import (
     skolemise,
     to_ntriples,
 )
-from pia_kg.validation import RuleQuery
 
 from .conftest import REPO_ROOT, SOURCES_DIR
 from .test_store import QUESTIONS, answer_of, default_bindings

@@ -9,11 +9,11 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from pia_kg.check.validation import read_query, render_report, validate
 from pia_kg.errors import QueryError, ShapesError
-from pia_kg.loading import load
-from pia_kg.namespaces import PERSON, SH
+from pia_kg.graph.loading import load
 from pia_kg.project import Project
-from pia_kg.validation import read_query, render_report, validate
+from pia_kg.rdf.namespaces import PERSON, SH
 
 from .conftest import SOURCE_FILE, SOURCES_DIR, TURTLE_PREFIXES
 
@@ -146,8 +146,8 @@ def test_turtle_report_is_a_shacl_validation_report(tiny_project: Project) -> No
 
 @pytest.mark.parametrize("engine", ["pyshacl", "turbo"])
 def test_text_offsets_are_xsd_integers_of_zero_or_more(engine: str, turtle: Callable[[str], Graph]) -> None:
-    from pia_kg.namespaces import OA
-    from pia_kg.shacl_engines import run_shacl
+    from pia_kg.check.shacl_engines import run_shacl
+    from pia_kg.rdf.namespaces import OA
 
     from .conftest import REPO_ROOT
 

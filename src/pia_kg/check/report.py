@@ -1,0 +1,309 @@
+"""The quality report (issue 7, `pia-kg report`): offline checks in the spirit of ROBOT report and OOPS!.
+
+Each check is a SPARQL SELECT in queries/quality/<check>.rq, or one of the rule queries of `pia-kg validate`
+(queries/rule-*.rq, run as there over ontology and data), with a `# title:`, `# description:` and `# hint:`
+header, selecting ?focus and ?message (and optionally ?path). Its severity (error, warning or info) is set in
+one profile file, ontology/quality-profile.toml. The checks run over one dataset whose default graph is the
+union of everything, with one named graph per kind of file, so that a check can say where a triple must be:
+`GRAPH <urn:pia-kg:kind:data> { ... }` (also `ontology` and `shapes`).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from pia_kg.check.validation import read_query, rule_queries
+from pia_kg.errors import ConfigError, QueryError
+from pia_kg.graph.loading import KINDS, KnowledgeGraph
+from pia_kg.project import Project
+from pia_kg.rdf.namespaces import PREFIXES, compact_iri
+from pia_kg.security.limits import check_rows, run_limited
+from pia_kg.sparql.text import check_oxigraph_query
+
+LEVELS = ("error", "warning", "info")
+KIND_GRAPH = "urn:pia-kg:kind:"
+PROFILE_NAME = "quality-profile.toml"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One quality check: its query file, header and severity."""
+
+    name: str
+    relpath: str
+    title: str
+    description: str
+    hint: str
+    severity: str
+    text: str
+    is_rule: bool = False
+    """A rule query of `pia-kg validate`: it runs, as there, over the ontology and data without the shapes."""
+
+
+@dataclass(frozen=True)
+class QualityFinding:
+    """One finding: the resource, where it is written, what is wrong and how to fix it."""
+
+    check: str
+    severity: str
+    focus: Node
+    label: str | None
+    path: str | None
+    message: str
+    hint: str
+    file: str | None
+    line: int | None
+
+    def sort_key(self) -> tuple[int, str, str, int, str, str]:
+        return (
+            LEVELS.index(self.severity),
+            self.check,
+            self.file or "",
+            self.line or 0,
+            str(self.focus),
+            self.message,
+        )
+
+    @property
+    def focus_curie(self) -> str:
+        return compact_iri(str(self.focus)) if isinstance(self.focus, URIRef) else "[]"
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The checks that ran and their findings, sorted by severity, check, file and line."""
+
+    checks: tuple[Check, ...]
+    findings: tuple[QualityFinding, ...]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def fails(self, fail_on: str) -> bool:
+        """True if any finding is at least as severe as `fail_on`."""
+        limit = LEVELS.index(fail_on)
+        return any(LEVELS.index(finding.severity) <= limit for finding in self.findings)
+
+
+def quality_dir(project: Project) -> Path:
+    return project.queries_dir / "quality"
+
+
+def read_profile(project: Project) -> dict[str, str]:
+    """The `[severity]` table of ontology/quality-profile.toml: check name -> error, warning or info."""
+    path = project.ontology_dir / PROFILE_NAME
+    relpath = project.relative(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"{relpath}: no such file", hint="Restore the quality profile.") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{relpath}: not valid TOML: {err}", hint="Fix the profile file.") from err
+    table = document.get("severity", {})
+    for name, level in table.items():
+        if level not in LEVELS:
+            raise ConfigError(
+                f"{relpath}: {name} has severity {level!r}", hint=f"Use one of {', '.join(LEVELS)}."
+            )
+    return {str(name): str(level) for name, level in table.items()}
+
+
+def read_checks(project: Project) -> list[Check]:
+    """Every queries/quality/*.rq and every rule query (queries/*.rq with `# expect: empty`, which
+    `pia-kg validate` also runs) with its severity; the checks and the profile must agree on the names."""
+    profile = read_profile(project)
+    folder = quality_dir(project)
+    paths = sorted(folder.glob("*.rq"), key=lambda path: path.name) if folder.is_dir() else []
+    rules = rule_queries(project.queries_dir)
+    checks = []
+    for query in [*(read_query(path, relpath=project.relative(path)) for path in paths), *rules]:
+        if query.name not in profile:
+            raise ConfigError(
+                f"{query.relpath}: no severity for check {query.name!r} in ontology/{PROFILE_NAME}",
+                hint=f'Add `{query.name} = "warning"` (or error, info) under [severity].',
+            )
+        checks.append(
+            Check(
+                name=query.name,
+                relpath=query.relpath,
+                title=query.title,
+                description=query.header.get("description", ""),
+                hint=query.header.get("hint", ""),
+                severity=profile[query.name],
+                text=query.text,
+                is_rule=query.is_rule,
+            )
+        )
+    unknown = sorted(set(profile) - {check.name for check in checks})
+    if unknown:
+        raise ConfigError(
+            f"ontology/{PROFILE_NAME}: no query for {', '.join(unknown)} in queries/quality/ or queries/",
+            hint="Remove the line from the profile, or add the query.",
+        )
+    return checks
+
+
+def kind_dataset(kg: KnowledgeGraph) -> Dataset:
+    """All triples in the default graph, and each kind (ontology, shapes, data) in its own named graph."""
+    dataset = Dataset()
+    for kind in KINDS:
+        named = dataset.graph(URIRef(KIND_GRAPH + kind))
+        for identifier in kg.graph_ids(kind):
+            for triple in kg.dataset.graph(identifier):
+                named.add(triple)
+                dataset.default_graph.add(triple)
+    return dataset
+
+
+def run_report(kg: KnowledgeGraph, project: Project) -> QualityReport:
+    """Run every quality check over the project and locate each finding."""
+    checks = read_checks(project)
+    dataset = kind_dataset(kg)
+    rule_graph = kg.union("ontology", "data")
+    findings = {
+        finding
+        for check in checks
+        for finding in _run_check(kg, rule_graph if check.is_rule else dataset, check)
+    }
+    return QualityReport(tuple(checks), tuple(sorted(findings, key=QualityFinding.sort_key)))
+
+
+def _run_check(kg: KnowledgeGraph, dataset: Dataset | Graph, check: Check) -> list[QualityFinding]:
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepared = prepareQuery(check.text, initNs=PREFIXES)
+    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
+        raise QueryError(f"{check.relpath}: not valid SPARQL: {err}", hint="Fix the query.") from err
+    # the guards and limits of every other query: SERVICE, FROM and updates refused, time and rows limited
+    check_oxigraph_query(check.text, relpath=check.relpath)
+    rows = run_limited(_check_rows, dataset, prepared, what=f"check {check.name}")
+    check_rows(len(rows))
+    findings = []
+    for bindings in rows:
+        focus = bindings.get("focus")
+        if focus is None:
+            continue
+        where = kg.location(focus)
+        path = bindings.get("path")
+        findings.append(
+            QualityFinding(
+                check=check.name,
+                severity=check.severity,
+                focus=focus,
+                label=kg.label(focus),
+                path=compact_iri(str(path)) if isinstance(path, URIRef) else None,
+                message=str(bindings.get("message") or check.title),
+                hint=check.hint,
+                file=where[0] if where else None,
+                line=where[1] if where else None,
+            )
+        )
+    return findings
+
+
+def _check_rows(dataset: Dataset | Graph, prepared: Any) -> list[dict[str, Any]]:
+    """A check's rows as plain dicts (they cross a process boundary under a time limit)."""
+    with warnings.catch_warnings():  # rdflib's own Dataset.query uses its deprecated default_context
+        warnings.filterwarnings("ignore", "Dataset.default_context", DeprecationWarning)
+        return [row.asdict() for row in dataset.query(prepared)]  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- renderers
+
+
+def summary_line(report: QualityReport) -> str:
+    """E.g. `0 errors, 3 warnings, 12 infos`."""
+    return ", ".join(
+        f"{report.count(level)} {level}{'' if report.count(level) == 1 else 's'}" for level in LEVELS
+    )
+
+
+def _who(finding: QualityFinding) -> str:
+    return f"{finding.label} ({finding.focus_curie})" if finding.label else finding.focus_curie
+
+
+def _where(finding: QualityFinding) -> str:
+    return f"{finding.file}:{finding.line}" if finding.file else "-"
+
+
+def render_text(report: QualityReport) -> str:
+    """Findings grouped by check, one line each, with the fix once per check."""
+    lines: list[str] = []
+    titles = {check.name: check for check in report.checks}
+    for check_name, severity, group in _groups(report):
+        check = titles[check_name]
+        lines.append(f"{severity}  {check_name}  ({len(group)})  {check.title}")
+        for finding in group:
+            path = f"  {finding.path}" if finding.path else ""
+            lines.append(f"  {_where(finding)}  {_who(finding)}{path}  {finding.message}")
+        lines.append(f"  fix: {check.hint}")
+        lines.append("")
+    lines.append(f"Quality report: {summary_line(report)}")
+    return "\n".join(lines) + "\n"
+
+
+def _groups(report: QualityReport) -> list[tuple[str, str, list[QualityFinding]]]:
+    groups: dict[tuple[str, str], list[QualityFinding]] = {}
+    for finding in report.findings:
+        groups.setdefault((finding.check, finding.severity), []).append(finding)
+    return [(check, severity, group) for (check, severity), group in groups.items()]
+
+
+def render_markdown(report: QualityReport) -> str:
+    """A Markdown summary table of the checks, then one table of findings per check that found something."""
+    lines = ["# Quality report", "", summary_line(report), ""]
+    lines += ["| check | severity | findings |", "|---|---|---|"]
+    counts = {name: len(group) for name, _, group in _groups(report)}
+    for check in sorted(report.checks, key=lambda item: (LEVELS.index(item.severity), item.name)):
+        lines.append(f"| {check.title} (`{check.name}`) | {check.severity} | {counts.get(check.name, 0)} |")
+    titles = {check.name: check for check in report.checks}
+    for check_name, severity, group in _groups(report):
+        check = titles[check_name]
+        lines += ["", f"## {check.title} ({severity})", "", check.description, "", f"Fix: {check.hint}", ""]
+        lines += ["| where | resource | message |", "|---|---|---|"]
+        for finding in group:
+            message = finding.message.replace("|", "\\|")
+            lines.append(f"| `{_where(finding)}` | {_who(finding)} | {message} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: QualityReport) -> str:
+    """`counts`, `checks` and `findings`, keys sorted, indent 2."""
+    document = {
+        "counts": {level: report.count(level) for level in LEVELS},
+        "checks": [
+            {
+                "name": check.name,
+                "title": check.title,
+                "description": check.description,
+                "hint": check.hint,
+                "severity": check.severity,
+            }
+            for check in report.checks
+        ],
+        "findings": [
+            {
+                "check": finding.check,
+                "severity": finding.severity,
+                "focus": str(finding.focus) if not isinstance(finding.focus, BNode) else None,
+                "focus_curie": finding.focus_curie,
+                "label": finding.label,
+                "path": finding.path,
+                "message": finding.message,
+                "hint": finding.hint,
+                "file": finding.file,
+                "line": finding.line,
+            }
+            for finding in report.findings
+        ],
+    }
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

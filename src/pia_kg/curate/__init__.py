@@ -1,0 +1,1 @@
+"""Curation helpers: citing a passage, diffing two versions of the graph, the summary."""

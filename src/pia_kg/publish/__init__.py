@@ -1,0 +1,1 @@
+"""Publishing: dumps, the dataset description and the static site."""

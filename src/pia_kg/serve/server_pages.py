@@ -1,0 +1,364 @@
+"""What `pia-kg serve` shows besides the static site: a snapshot of the graph made at start-up, the resource
+descriptions it negotiates, and the page dataclasses of the home, saved-question, query-UI and 404 pages.
+
+Templates get page dataclasses, never a Graph (ARCHITECTURE.md, rule 4). The snapshot is read-only once made.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from pia_kg.graph.loading import LABEL_PREDICATES, KnowledgeGraph
+from pia_kg.project import Project
+from pia_kg.publish.dataset_description import DESCRIPTIONS, TITLES
+from pia_kg.publish.export import canonical_dataset, union_graph
+from pia_kg.publish.site import pages as p
+from pia_kg.rdf.jsonld import JsonObject
+from pia_kg.rdf.namespaces import ID_BASE, PIA, bind_prefixes, compact_iri
+from pia_kg.sparql.results import SelectResult
+from pia_kg.sparql.saved import SavedQuery
+
+ONTOLOGY_IRI = URIRef(str(PIA).rstrip("#"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The graph as served: union, ontology, resource paths, labels, saved questions, site folder."""
+
+    graph: Graph
+    ontology: Graph
+    paths: dict[str, URIRef]  # `id/<type>/<slug>` -> IRI
+    labels: dict[str, str]  # `id/<type>/<slug>` -> English label
+    questions: tuple[SavedQuery, ...]
+    graph_names: tuple[str, ...]
+    context: JsonObject
+    site_dir: Path
+    counts: tuple[tuple[str, int], ...]
+    data_triples: int
+
+    def description(self, iri: URIRef) -> Graph:
+        """The concise bounded description of `iri` plus the labels of the resources it links to; for the
+        ontology's IRI, the whole ontology (classes, properties, concept schemes), as `dist/ns.ttl` has it.
+        """
+        if iri == ONTOLOGY_IRI:
+            return self.ontology
+        return describe_with_labels(self.graph, iri)
+
+    def question(self, name: str) -> SavedQuery | None:
+        return next((saved for saved in self.questions if saved.name == name), None)
+
+    def has_kind(self, kind: str) -> bool:
+        return any(name == kind for name, _ in self.counts)
+
+    def kind_list(self, kind: str) -> Graph:
+        """The resources of one type (`id/<kind>/...`): their rdf:type and labels, for the list's RDF."""
+        from pia_kg.rdf.namespaces import RDF
+
+        listing = bind_prefixes(Graph(bind_namespaces="none"))
+        for path, iri in sorted(self.paths.items()):
+            if path.split("/")[1] != kind:
+                continue
+            for predicate in (RDF.type, *LABEL_PREDICATES):
+                for obj in self.graph.objects(iri, predicate):
+                    listing.add((iri, predicate, obj))
+        return listing
+
+
+def take_snapshot(kg: KnowledgeGraph, project: Project, *, site_dir: Path) -> Snapshot:
+    """Everything the server reads per request, computed once."""
+    from pia_kg.rdf.jsonld import read_context
+    from pia_kg.sparql.saved import list_queries
+
+    graph = union_graph(canonical_dataset(kg))
+    ontology = union_graph(canonical_dataset(kg, kinds=("ontology",)))
+    iris = p.resources(graph)
+    labeller = p.Labeller(graph, pages=set())
+    paths = {path: iri for iri in iris if (path := p.resource_path(str(iri)))}
+    kinds = Counter(path.split("/")[1] for path in paths)
+    return Snapshot(
+        graph=graph,
+        ontology=ontology,
+        paths=paths,
+        labels={path: labeller.label(iri, "en") for path, iri in paths.items()},
+        questions=tuple(saved for saved in list_queries(project) if not saved.is_rule),
+        graph_names=tuple(str(name) for name in kg.graph_ids("ontology", "data")),
+        context=read_context(project.ontology_dir),
+        site_dir=site_dir,
+        counts=tuple(sorted(kinds.items())),
+        data_triples=sum(len(kg.dataset.graph(name)) for name in kg.graph_ids("data")),
+    )
+
+
+def describe_with_labels(graph: Graph, iri: URIRef) -> Graph:
+    description = bind_prefixes(p.describe(graph, iri))
+    linked = {term for triple in list(description) for term in triple if isinstance(term, URIRef)}
+    for term in sorted(linked - {iri}, key=str):
+        for predicate in LABEL_PREDICATES:
+            for label in graph.objects(term, predicate):
+                description.add((term, predicate, label))
+    return description
+
+
+# ------------------------------------------------------------------ the site folder
+
+
+def site_is_fresh(project: Project, site_dir: Path) -> bool:
+    """True if `site_dir` holds a build newer than every ontology, data and query file."""
+    marker = site_dir / "dataset.ttl"
+    if not marker.is_file() or not (site_dir / "index.html").is_file():
+        return False
+    inputs = [*project.ontology_files(), *project.shapes_files(), *project.data_files()]
+    inputs += [*project.query_files()]
+    newest_input = max((path.stat().st_mtime for path in inputs), default=0.0)
+    return marker.stat().st_mtime >= newest_input
+
+
+def build_site(kg: KnowledgeGraph, project: Project, *, base_url: str) -> Path:
+    """Write the release (dumps, description, pages) into a new temporary folder; the caller removes it."""
+    from pia_kg.publish.site.build import write_release
+
+    folder = Path(tempfile.mkdtemp(prefix="pia-kg-serve-"))
+    try:
+        write_release(kg, project, folder, base_url=base_url)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
+
+
+# ------------------------------------------------------------------ pages
+
+
+@dataclass(frozen=True)
+class QuestionLink:
+    name: str
+    title: str
+    description: str
+    form: str
+    params: str
+    run_href: str
+    ui_href: str
+
+
+@dataclass(frozen=True)
+class ServerHome:
+    chrome: p.Chrome
+    title: str
+    description: str
+    counts: tuple[tuple[str, str, int], ...]  # (href, title, number)
+    data_triples: int
+    total_triples: int
+    questions: tuple[QuestionLink, ...]
+    downloads: tuple[p.Link, ...]
+    has_yasgui: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str | None = None
+    title: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    chrome: p.Chrome
+    name: str
+    title: str
+    description: str
+    form: str
+    params: tuple[tuple[str, str, str], ...]  # (name, value, doc)
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    text: str  # ASK answer, CONSTRUCT Turtle or an error
+    error: bool
+    ui_href: str
+
+
+@dataclass(frozen=True)
+class QueryUiPage:
+    chrome: p.Chrome
+    title: str
+    has_yasgui: bool
+    questions_json: Any
+    examples: tuple[QuestionLink, ...]
+
+
+@dataclass(frozen=True)
+class NotFoundPage:
+    chrome: p.Chrome
+    title: str
+    path: str
+    suggestions: tuple[p.Link, ...]
+
+
+def chrome(root: str, *, other_href: str) -> p.Chrome:
+    """English page chrome for a server page at depth `root` (`""` or `"../"`), linking the French site."""
+    return p.Chrome(lang="en", root=root, self_href="", other_href=other_href, other_lang="fr", ui=p.UI["en"])
+
+
+def ui_href(saved: SavedQuery, *, root: str) -> str:
+    from urllib.parse import quote
+
+    return f"{root}query#query={quote(saved.text, safe='')}&tabTitle={quote(saved.title(), safe='')}"
+
+
+def question_links(snapshot: Snapshot, *, root: str) -> tuple[QuestionLink, ...]:
+    return tuple(
+        QuestionLink(
+            name=saved.name,
+            title=saved.title(),
+            description=saved.description(),
+            form=saved.form,
+            params=", ".join(param.describe() for param in saved.params),
+            run_href=f"{root}questions/{saved.name}",
+            ui_href=ui_href(saved, root=root),
+        )
+        for saved in snapshot.questions
+    )
+
+
+def home_page(snapshot: Snapshot, *, has_yasgui: bool) -> ServerHome:
+    counts = tuple(
+        (f"id/{kind}/index.html", p.TYPE_TITLES.get(kind, (kind, kind))[0], number)
+        for kind, number in snapshot.counts
+    )
+    dumps_dir = snapshot.site_dir / "dumps"
+    dumps = sorted(path.name for path in dumps_dir.iterdir()) if dumps_dir.is_dir() else []
+    downloads = (
+        *(p.Link(f"dumps/{name}", name) for name in dumps),
+        p.Link("dataset.ttl", "Dataset description, DCAT + VoID (Turtle)"),
+        p.Link("dataset.jsonld", "Dataset description, DCAT + VoID (JSON-LD)"),
+        p.Link("ns", "The ontology (HTML, Turtle, JSON-LD by content negotiation)"),
+        p.Link("sparql", "SPARQL 1.1 endpoint (its Service Description without a query)"),
+    )
+    return ServerHome(
+        chrome=chrome("", other_href="index.fr.html"),
+        title=TITLES["en"],
+        description=DESCRIPTIONS["en"],
+        counts=counts,
+        data_triples=snapshot.data_triples,
+        total_triples=len(snapshot.graph),
+        questions=question_links(snapshot, root=""),
+        downloads=downloads,
+        has_yasgui=has_yasgui,
+    )
+
+
+def question_page(
+    snapshot: Snapshot, saved: SavedQuery, *, params: dict[str, str], result: Any, error: str | None
+) -> QuestionPage:
+    """The answer to a saved question as an HTML table (SELECT), a word (ASK) or Turtle (graphs)."""
+    from pia_kg.sparql.formats import RdfFormat, serialize_graph
+    from pia_kg.sparql.results import AskResult, GraphResult
+
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Cell, ...], ...] = ()
+    text = error or ""
+    if isinstance(result, SelectResult):
+        variables = result.variables
+        rows = tuple(tuple(_cell(snapshot, term) for term in row) for row in result.rows)
+    elif isinstance(result, AskResult):
+        text = "yes" if result.value else "no"
+    elif isinstance(result, GraphResult):
+        text = serialize_graph(result.graph, RdfFormat.TURTLE)
+    shown = tuple(
+        (param.name, params.get(param.name, saved.examples.get(param.name, param.default or "")), param.doc)
+        for param in saved.params
+    )
+    return QuestionPage(
+        chrome=chrome("../", other_href="../questions.fr.html"),
+        name=saved.name,
+        title=saved.title(),
+        description=saved.description(),
+        form=saved.form,
+        params=shown,
+        variables=variables,
+        rows=rows,
+        text=text,
+        error=error is not None,
+        ui_href=ui_href(saved, root="../"),
+    )
+
+
+def _cell(snapshot: Snapshot, term: Node | None) -> Cell:
+    if term is None:
+        return Cell("")
+    if isinstance(term, URIRef):
+        path = p.resource_path(str(term))
+        label = snapshot.labels.get(path or "")
+        if path in snapshot.paths:
+            return Cell(compact_iri(str(term)), href=f"../{path}", title=label)
+        if str(term).startswith(str(PIA)):
+            return Cell(compact_iri(str(term)), href=f"../ns#{str(term)[len(str(PIA)) :]}")
+        return Cell(compact_iri(str(term)))
+    if isinstance(term, Literal):
+        return Cell(str(term), lang=term.language)
+    return Cell(f"_:{term}")
+
+
+@dataclass(frozen=True)
+class QuestionsPage:
+    chrome: p.Chrome
+    title: str
+    questions: tuple[QuestionLink, ...]
+
+
+def questions_page(snapshot: Snapshot) -> QuestionsPage:
+    """Every saved question (rules aside), each linking to its answer at `questions/<name>`."""
+    return QuestionsPage(
+        chrome=chrome("", other_href="questions.fr.html"),
+        title="Saved questions",
+        questions=question_links(snapshot, root=""),
+    )
+
+
+def query_ui_page(snapshot: Snapshot, *, has_yasgui: bool) -> QueryUiPage:
+    from pia_kg.publish.site.render import script_json
+
+    questions = [{"name": saved.title(), "query": saved.text} for saved in snapshot.questions]
+    return QueryUiPage(
+        chrome=chrome("", other_href="questions.fr.html"),
+        title="Query the graph",
+        has_yasgui=has_yasgui,
+        questions_json=script_json(questions),
+        examples=question_links(snapshot, root=""),
+    )
+
+
+def not_found_page(snapshot: Snapshot, path: str) -> NotFoundPage:
+    """A 404 that suggests resources whose label or slug is close to what was asked for."""
+    wanted = path.strip("/").rsplit("/", 1)[-1].split(".")[0].replace("-", " ").lower()
+    by_key: dict[str, str] = {}
+    for resource_path, label in snapshot.labels.items():
+        by_key.setdefault(label.lower(), resource_path)
+        by_key.setdefault(resource_path.rsplit("/", 1)[-1].replace("-", " ").lower(), resource_path)
+    close = difflib.get_close_matches(wanted, list(by_key), n=8, cutoff=0.5) if wanted else []
+    chosen = list(dict.fromkeys(by_key[key] for key in close))[:5]
+    depth = path.strip("/").count("/")
+    root = "../" * depth
+    return NotFoundPage(
+        chrome=chrome(root, other_href=f"{root}index.fr.html"),
+        title="Not found",
+        path=path,
+        suggestions=tuple(p.Link(f"{root}{found}", snapshot.labels[found]) for found in chosen),
+    )
+
+
+def resource_iri(kind: str, slug: str) -> URIRef:
+    return URIRef(f"{ID_BASE}{kind}/{slug}")
+
+
+def remove_folder(folder: Path) -> None:
+    if folder.exists() and folder.name.startswith("pia-kg-serve-"):
+        shutil.rmtree(folder, ignore_errors=True)
