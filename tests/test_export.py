@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,10 +23,14 @@ from pia_kg.publish.export import (
     EXPORT_FORMATS,
     canonical_dataset,
     export,
+    export_jsonld,
     export_lines,
+    published_kinds,
     serialize,
+    union_graph,
     write_atomic,
 )
+from pia_kg.rdf.jsonld import compact_graph, dump_json, read_context, to_rdf_graph
 from pia_kg.rdf.namespaces import RDFS, SCHEMA
 from pia_kg.rdf.parsing import graph_id
 
@@ -271,6 +276,37 @@ def test_lines_written_from_a_store_are_the_bytes_written_from_the_graph(fmt: st
         assert export_lines(build_store(kg), graph_ids, fmt) == export(kg, fmt)
 
 
+def test_json_ld_written_from_a_store_is_the_bytes_pyld_writes_for_the_whole_graph() -> None:
+    """Node by node from the store, the very document pyld compacts from the whole union graph."""
+    context = read_context(REPO_ROOT / "ontology")
+    kg = repository()[1]
+    whole = dump_json(compact_graph(union_graph(canonical_dataset(kg)), context))
+    assert export_jsonld(build_store(kg), kg.graph_ids("ontology", "data"), context) == whole
+    assert export(kg, "jsonld", context=context) == whole
+
+
+def test_json_ld_keeps_literals_with_line_separators(tmp_path: Path) -> None:
+    """pyld cannot compact these from rdflib's N-Quads (it splits lines at U+2028 too); written node by node
+    from pyoxigraph's escaped N-Triples, they come back whole through pyld's own toRDF."""
+    kg = load(_control_project(tmp_path))
+    context = read_context(REPO_ROOT / "ontology")
+    data = export_jsonld(build_store(kg), kg.graph_ids("ontology", "data"), context)
+    assert data == export(kg, "jsonld", context=context)
+    assert isomorphic(to_rdf_graph(json.loads(data), context), kg.union("ontology", "data"))
+
+
+def test_json_ld_of_a_graph_with_rdf_lists_keeps_them_as_lists() -> None:
+    """The shapes hold RDF lists (sh:in, sh:or): pyld writes them as @list, so such a graph is compacted
+    whole, and the blank nodes keep their canonical labels."""
+    kg = repository()[1]
+    context = read_context(REPO_ROOT / "ontology")
+    data = export(kg, "jsonld", context=context, include_shapes=True)
+    dataset = canonical_dataset(kg, kinds=published_kinds(include_shapes=True))
+    whole = dump_json(compact_graph(union_graph(dataset), context))
+    assert data == whole
+    assert b'"@list"' in data
+
+
 def test_export_cli_writes_lines_from_the_store_on_disk_and_follows_an_edit(
     runner: CliRunner, tiny_project: Project
 ) -> None:
@@ -282,6 +318,11 @@ def test_export_cli_writes_lines_from_the_store_on_disk_and_follows_an_edit(
     first = exported()
     assert (tiny_project.root / ".pia-kg" / "store" / "manifest.json").is_file()
     assert first == export(load(tiny_project), "nquads")
+    shutil.copy(REPO_ROOT / "ontology" / "context.jsonld", tiny_project.ontology_dir / "context.jsonld")
+    jsonld = runner.invoke(cli, ["--project", str(tiny_project.root), "export", "-f", "jsonld"])
+    assert jsonld.exit_code == 0, jsonld.stderr
+    context = read_context(tiny_project.ontology_dir)
+    assert jsonld.stdout_bytes == export(load(tiny_project), "jsonld", context=context)
     assert exported() == first
     people = tiny_project.data_dir / "people.ttl"
     people.write_text(people.read_text(encoding="utf-8").replace('"Ada', '"Ava'), encoding="utf-8")

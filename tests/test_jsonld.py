@@ -6,8 +6,10 @@ import json
 from functools import lru_cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyld.jsonld import JsonLdError
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from pia_kg.publish.export import export
@@ -16,12 +18,14 @@ from pia_kg.rdf.jsonld import (
     CONTEXT_URL,
     FRAMES,
     compact_graph,
+    compact_ntriples,
+    dump_json,
     frame_graph,
     offline_loader,
     read_frame,
     to_rdf_graph,
 )
-from pia_kg.rdf.namespaces import ORG, PIA, PROV, RDF, SKOS
+from pia_kg.rdf.namespaces import ORG, PIA, PROV, RDF, SKOS, XSD
 
 from .published import repository
 
@@ -182,3 +186,85 @@ def _as_list(value: object) -> list:  # type: ignore[type-arg]
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+# ---------------------------------------------------------------- node by node (compact_ntriples)
+
+_ID = "https://w3id.org/pia-kg/id/"
+_SUBJECTS = [URIRef(f"{_ID}organisation/{name}") for name in ("org", "org-2", "org.x", "org/x")] + [
+    URIRef("http://example.org/thing"),
+    URIRef("urn:x-local:thing"),
+]
+_PREDICATES = [
+    SKOS.prefLabel,  # a language map
+    URIRef("http://purl.org/dc/terms/date"),  # coerced to xsd:gYearMonth
+    URIRef("http://www.w3.org/ns/oa#start"),  # coerced to xsd:integer
+    URIRef("https://schema.org/about"),  # coerced to @id
+    URIRef("https://schema.org/name"),  # a plain term
+    URIRef("http://example.org/p"),  # no term, no prefix
+    PIA.status,
+    RDF.type,
+]
+_IRI_OBJECTS = [*_SUBJECTS, PIA.Agreement, ORG.Post, URIRef("http://example.org/Class"), PIA["status-held"]]
+_LITERALS = [
+    Literal("2025-07", datatype=XSD.gYearMonth),
+    Literal("2025-07-15", datatype=XSD.date),
+    Literal("12", datatype=XSD.integer),
+    Literal("1.5", datatype=XSD.decimal),
+    Literal("true", datatype=XSD.boolean),
+    Literal("Maroc", lang="fr"),
+    Literal("Morocco", lang="en"),
+    Literal("Morocco", lang="en-gb"),
+    Literal("plain text"),
+    Literal("a \"quote\"\nand a line"),
+]
+
+
+@st.composite
+def _graphs(draw: st.DrawFn) -> Graph:
+    graph = Graph(bind_namespaces="none")
+    blanks = [BNode(f"b{number}") for number in range(3)]
+    for _ in range(draw(st.integers(1, 14))):
+        subject = draw(st.sampled_from([*_SUBJECTS, *blanks]))
+        predicate = draw(st.sampled_from(_PREDICATES))
+        obj = draw(st.sampled_from([*_IRI_OBJECTS, *blanks, *_LITERALS]))
+        graph.add((subject, predicate, obj))
+    return graph
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=_graphs())
+def test_node_by_node_compaction_writes_the_bytes_pyld_writes_for_the_whole_graph(graph: Graph) -> None:
+    """Terms chosen per value (language maps, coerced types, @id terms, CURIEs, full IRIs), IRIs that are
+    prefixes of one another, blank nodes nested or not: the same bytes as pyld's compaction of the document,
+    remembered term choices included."""
+    context = repository()[2]
+    lines = graph.serialize(format="nt").splitlines()
+    assert compact_ntriples(lines, context) == dump_json(compact_graph(graph, context))
+
+
+def test_node_by_node_compaction_of_the_real_data_is_pyld_s_document() -> None:
+    _, kg, context = repository()
+    graph = kg.union("ontology", "data")
+    lines = graph.serialize(format="nt").splitlines()
+    assert compact_ntriples(lines, context) == dump_json(compact_graph(graph, context))
+    assert isomorphic(to_rdf_graph(json.loads(compact_ntriples(lines, context)), context), graph)
+
+
+def test_one_property_with_values_that_need_different_terms() -> None:
+    """A remembered term choice must not leak from one kind of value to another: dcterms:date as `date`
+    (xsd:gYearMonth) and as `dcterms:date` (xsd:date), a label in a language map and without a language,
+    `about` (@id) holding an IRI and a literal."""
+    graph = Graph(bind_namespaces="none")
+    date, about = URIRef("http://purl.org/dc/terms/date"), URIRef("https://schema.org/about")
+    for number, subject in enumerate(_SUBJECTS):
+        graph.add((subject, date, Literal("2025-07", datatype=XSD.gYearMonth)))
+        graph.add((subject, date, Literal(f"2025-07-1{number}", datatype=XSD.date)))
+        graph.add((subject, SKOS.prefLabel, Literal(f"nom {number}", lang="fr")))
+        graph.add((subject, SKOS.prefLabel, Literal(f"name {number}")))
+        graph.add((subject, about, PIA.Agreement if number % 2 else Literal("a literal about")))
+    context = repository()[2]
+    lines = graph.serialize(format="nt").splitlines()
+    written = compact_ntriples(lines, context)
+    assert written == dump_json(compact_graph(graph, context))
+    assert b'"dcterms:date"' in written and b'"date"' in written

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pia_kg.cli.main import EXIT_CHECK_FAILED, EXIT_OK, Settings, cli, sources_option
 from pia_kg.project import Project
+
+if TYPE_CHECKING:
+    from pia_kg.rdf.jsonld import JsonObject
 
 FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]
 
@@ -45,13 +49,13 @@ def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bo
         pia-kg export -f nquads > pia-kg.nq
     """
     from pia_kg.graph.loading import load
-    from pia_kg.publish.export import LINE_FORMATS, write_atomic
+    from pia_kg.publish.export import STORE_FORMATS, write_atomic
     from pia_kg.publish.export import export as export_graph
     from pia_kg.rdf.jsonld import read_context
 
     project = settings.open_project()
     context = read_context(project.ontology_dir) if fmt == "jsonld" else None
-    data = _lines_from_store(project, fmt) if fmt in LINE_FORMATS and not include_shapes else None
+    data = _from_store(project, fmt, context) if fmt in STORE_FORMATS and not include_shapes else None
     if data is None:
         data = export_graph(load(project), fmt, context=context, include_shapes=include_shapes)
     if output is None:
@@ -62,11 +66,12 @@ def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bo
     click.echo(f"Wrote {output} ({len(data)} bytes, {fmt}).", err=True)
 
 
-def _lines_from_store(project: Project, fmt: str) -> bytes | None:
-    """N-Triples or N-Quads written from the project's store on disk (refreshed per file, see disk_store.py),
-    or None when the store cannot be used now (another process writes it): the caller reads the files."""
+def _from_store(project: Project, fmt: str, context: JsonObject | None) -> bytes | None:
+    """N-Triples, N-Quads or JSON-LD written from the project's store on disk (refreshed per file, see
+    graph/disk_store.py), or None when the store cannot be used now (another process writes it): the caller
+    reads the files."""
     from pia_kg.graph.disk_store import StoreUnavailable, project_files, refresh
-    from pia_kg.publish.export import export_lines
+    from pia_kg.publish.export import export_jsonld, export_lines
     from pia_kg.rdf.parsing import graph_id
 
     try:
@@ -77,6 +82,9 @@ def _lines_from_store(project: Project, fmt: str) -> bytes | None:
     graph_ids = [graph_id(relpath) for relpath, _ in project_files(project)]
     try:
         with disk.reading() as store:
+            if fmt == "jsonld":
+                assert context is not None
+                return export_jsonld(store, graph_ids, context)
             return export_lines(store, graph_ids, fmt)
     except StoreUnavailable as err:
         click.echo(f"Note: {err}; reading the files.", err=True)

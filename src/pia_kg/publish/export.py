@@ -9,7 +9,8 @@ stable order:
   `GRAPH <name> { ... }` block per source file, in file order);
 - RDF/XML: one `rdf:Description` per subject, subjects and statements sorted (rdflib's writer follows the
   store's iteration order, which is not stable);
-- JSON-LD: compacted with the project context, keys sorted (see `pia_kg.rdf.jsonld`).
+- JSON-LD: compacted with the project context, one node object at a time, keys sorted (see
+  `pia_kg.rdf.jsonld`); a graph that holds RDF lists is compacted whole, so that they are written as `@list`.
 
 N-Quads and TriG keep one named graph per source file (`urn:pia-kg:file:<path>`); the others write the union.
 """
@@ -33,7 +34,7 @@ from rdflib.term import Node
 from pia_kg.errors import DataError
 from pia_kg.graph.loading import Kind, KnowledgeGraph
 from pia_kg.rdf.canon import canonical_labels
-from pia_kg.rdf.jsonld import JsonObject, compact_graph, dump_json
+from pia_kg.rdf.jsonld import JsonObject, compact_expanded, compact_ntriples, dump_json, expand_ntriples_lists
 from pia_kg.rdf.namespaces import PREFIXES, bind_prefixes
 from pia_kg.security.limits import recursion_room
 
@@ -120,7 +121,7 @@ def serialize(dataset: Dataset, fmt: str, *, context: JsonObject | None = None) 
     if fmt == "jsonld":
         if context is None:
             raise ValueError("JSON-LD export needs the project context")
-        return dump_json(compact_graph(graph, context))
+        return jsonld_from_lines(_dataset_lines(dataset, "ntriples"), context)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -135,6 +136,8 @@ def export(
 # N-Triples and N-Quads are written by pyoxigraph, in the canonical form of RDF 1.2 N-Triples (control
 # characters escaped, so that no literal can break a line), one statement per line, sorted
 LINE_FORMATS = ("ntriples", "nquads")
+STORE_FORMATS = (*LINE_FORMATS, "jsonld")  # written from the store on disk by `pia-kg export`
+_RDF_FIRST = f"<{PREFIXES['rdf']}first>"
 _BLANK_OBJECT = re.compile(r" _:[^ \"<>]+ \.$")  # an N-Triples line whose object is a blank node
 
 
@@ -155,6 +158,21 @@ def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
         renamed = _canonical_blank_triples(store, name, salt=str(identifier))
         _add_lines(lines, [*kept, *_ntriples_lines(renamed)], name, fmt)
     return _sorted_bytes(lines)
+
+
+def export_jsonld(store: Any, graph_ids: Iterable[URIRef], context: JsonObject) -> bytes:
+    """JSON-LD of the named graphs `graph_ids` of a pyoxigraph store: the same bytes as `export` gives from
+    the files. The canonical N-Triples of `export_lines` are compacted node by node (rdf/jsonld.py)."""
+    return jsonld_from_lines(export_lines(store, graph_ids, "ntriples"), context)
+
+
+def jsonld_from_lines(lines: bytes, context: JsonObject) -> bytes:
+    """Canonical N-Triples `lines` compacted with `context`, node by node; a graph that holds an RDF list is
+    compacted whole by pyld instead, which writes the list as `@list`."""
+    text = lines.decode("utf-8")
+    if _RDF_FIRST in text:
+        return dump_json(compact_expanded(expand_ntriples_lists(text.split("\n"), context), context))
+    return compact_ntriples(text.split("\n"), context)
 
 
 def _dataset_lines(dataset: Dataset, fmt: str) -> bytes:
