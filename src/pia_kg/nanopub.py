@@ -100,11 +100,6 @@ def fact_of(data: Graph, subject: URIRef) -> Fact:
     return Fact(subject, tuple(assertion), tuple(provenance), tuple(documents))
 
 
-def sourced_facts(data: Graph) -> list[Triple]:
-    """The union of every fact's assertion triples: what the nanopublications assert, all together."""
-    return [triple for subject in sourced_subjects(data) for triple in fact_of(data, subject).assertion]
-
-
 def _with_blank_nodes(data: Graph, triple: Triple) -> Iterator[Triple]:
     """`triple`, then the triples of the blank node it points to, recursively."""
     yield triple
