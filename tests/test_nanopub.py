@@ -22,6 +22,7 @@ from rdflib.term import Node
 
 from pia_kg.cli import cli
 from pia_kg.loading import load
+from pia_kg.namespaces import PROV
 from pia_kg.nanopub import NANOPUB_BASE, Nanopublication, nanopublications
 from pia_kg.project import Project
 from tests.conftest import REPO_ROOT, SOURCES_DIR
@@ -136,6 +137,25 @@ def test_the_union_of_the_assertions_is_the_data_graphs_sourced_facts(
         union += _graph_with_blank_nodes(nanopub.trig, str(nanopub.uri), "assertion")
     assert len(union) == len(expected) > 200
     assert isomorphic(union, expected)
+
+
+@pytest.mark.slow
+def test_every_other_data_triple_is_in_a_provenance_graph_or_describes_a_document(
+    repository: Project, unsigned: list[Nanopublication]
+) -> None:
+    data = load(repository).union("data")
+    documents = set(data.objects(None, PROV.wasDerivedFrom))
+    described = Graph()
+    for document in documents:
+        described += data.cbd(document)  # type: ignore[arg-type]
+    published = Graph()
+    for nanopub in unsigned:
+        published += _graph_with_blank_nodes(nanopub.trig, str(nanopub.uri), "assertion")
+        for s, p, o in _graph_with_blank_nodes(nanopub.trig, str(nanopub.uri), "provenance"):
+            if s not in documents and s != URIRef("urn:this/assertion"):
+                published.add((s, p, o))
+    assert len(published) + len(described) == len(data)
+    assert isomorphic(published + described, data)
 
 
 def test_each_assertion_holds_one_sourced_subject_and_none_of_its_evidence(
