@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pia_kg.cli.main import EXIT_CHECK_FAILED, EXIT_OK, Settings, cli, sources_option
+from pia_kg.cli.main import EXIT_CHECK_FAILED, EXIT_OK, BadInput, Settings, cli, sources_option
 from pia_kg.project import Project
 
 if TYPE_CHECKING:
     from pia_kg.rdf.jsonld import JsonObject
 
-FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]
+FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "nanopub"]
 
 
 @cli.command()
@@ -25,29 +25,49 @@ FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]
     type=click.Choice(FORMAT_NAMES),
     default="turtle",
     show_default=True,
-    help="Output format; nquads and trig keep one named graph per source file.",
+    help="Output format; nquads and trig keep one named graph per source file; nanopub writes one "
+    "nanopublication (TriG) per sourced fact into the folder given with -o.",
 )
 @click.option(
     "-o",
     "--output",
     "output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Write to this file (atomically) instead of stdout.",
+    help="Write to this file (atomically) instead of stdout; for nanopub, the folder to write (required).",
 )
 @click.option("--include-shapes", is_flag=True, help="Add the SHACL shapes to the ontology and data.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="nanopub only: sign each nanopublication with this RSA private key (PEM, PKCS #8 or #1); "
+    "without it they are unsigned. Nothing is published.",
+)
 @click.pass_obj
-def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bool) -> None:
-    """Write the whole graph (ontology, vocabularies and data) in one RDF format
+def export(
+    settings: Settings, fmt: str, output: Path | None, include_shapes: bool, key_file: Path | None
+) -> None:
+    """Write the whole graph (ontology, vocabularies and data) in one RDF format, or as nanopublications
 
     The same input gives the same bytes: blank nodes get canonical labels and the output is sorted. JSON-LD is
-    compacted with ontology/context.jsonld. Exits 2 if a file cannot be read or parsed.
+    compacted with ontology/context.jsonld. `-f nanopub -o DIR` writes one TriG file per sourced fact, each
+    with a Trusty URI, into DIR (replaced as a whole). Exits 2 if a file cannot be read or parsed.
 
     \b
     Example:
         pia-kg export --format jsonld -o pia-kg.jsonld
         pia-kg export -f nquads > pia-kg.nq
+        pia-kg export -f nanopub -o nanopubs
     """
+    if fmt == "nanopub":
+        _export_nanopublications(settings, output, include_shapes, key_file)
+        return
+    if key_file is not None:
+        raise BadInput("--key signs nanopublications only", "Use it with -f nanopub, or leave it out.")
+    if output is not None and output.is_dir():
+        raise BadInput(f"{output}: is a folder", "Give -o a file name.")
     from pia_kg.graph.loading import load
     from pia_kg.publish.export import STORE_FORMATS, write_atomic
     from pia_kg.publish.export import export as export_graph
@@ -64,6 +84,31 @@ def export(settings: Settings, fmt: str, output: Path | None, include_shapes: bo
         return
     write_atomic(output, data)
     click.echo(f"Wrote {output} ({len(data)} bytes, {fmt}).", err=True)
+
+
+def _export_nanopublications(
+    settings: Settings, output: Path | None, include_shapes: bool, key_file: Path | None
+) -> None:
+    """`export -f nanopub`: one TriG file per sourced fact into the folder `output`."""
+    from pia_kg.graph.loading import load
+    from pia_kg.publish.nanopub import nanopublications, write_folder
+
+    if output is None:
+        raise BadInput("-f nanopub writes a folder of files: -o DIR is required", "e.g. -o nanopubs")
+    if include_shapes:
+        raise BadInput("--include-shapes does not apply to nanopublications", "Leave it out with -f nanopub.")
+    key = _read_key(key_file) if key_file is not None else None
+    nanopubs = nanopublications(load(settings.open_project()), key=key)
+    write_folder(output, nanopubs)
+    signed = "signed" if key is not None else "unsigned"
+    click.echo(f"Wrote {len(nanopubs)} nanopublications to {output} ({signed}).", err=True)
+
+
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as err:
+        raise BadInput(f"{path}: cannot read the key ({err})", "Give --key a readable PEM file.") from err
 
 
 def _from_store(project: Project, fmt: str, context: JsonObject | None) -> bytes | None:
