@@ -1,6 +1,6 @@
 """The tabular data package (`pia-kg export -f datapackage`): Frictionless finds it valid, its foreign
-keys resolve, its CSV turns back into the very facts it was written from, and the same graph gives the same
-bytes."""
+keys resolve, its CSV turns back into the very facts it was written from, the same graph gives the same
+bytes, and `build` publishes it as distributions of the dataset."""
 
 from __future__ import annotations
 
@@ -28,16 +28,16 @@ from pia_kg.publish.datapackage import (
     covered_facts,
     package_to_rdf,
     row_counts,
-    select_text,
     uncovered_predicates,
     write_package,
 )
-from pia_kg.rdf.namespaces import ORG, RDF, SCHEMA
+from pia_kg.rdf.namespaces import DCAT, DCTERMS, ORG, RDF, SCHEMA, VOID
 
 from .conftest import REPO_ROOT, TURTLE_PREFIXES
-from .published import repository
+from .published import built_site, repository
 
 ID = "https://w3id.org/pia-kg/id/"
+IANA = "https://www.iana.org/assignments/media-types/"
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +210,6 @@ def test_a_changed_cell_changes_the_facts_read_back(package: Path, store: Any, t
     assert Literal(1582) in set(back.objects())
 
 
-def test_each_table_is_read_by_one_select(store: Any) -> None:
-    for table in TABLES:
-        assert select_text(table).startswith("SELECT * WHERE {"), table.name
-
-
 # ---- determinism and the command ------------------------------------------------------------------------
 
 
@@ -297,3 +292,28 @@ def test_a_value_that_needs_two_cells_exit_2_and_the_old_package_stays(
     assert "table people" in result.stderr and "more than one value for name" in result.stderr
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".copy.")]
+
+
+# ---- the build ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_build_publishes_the_package_and_describes_it_as_distributions(package: Path) -> None:
+    from rdflib import Graph
+
+    result = built_site()
+    folder = result.output_dir / "datapackage"
+    assert sorted(path.name for path in folder.iterdir()) == sorted(path.name for path in package.iterdir())
+    description = Graph().parse(result.output_dir / "dataset.ttl")
+    media = [
+        str(description.value(distribution, DCAT.mediaType)).removeprefix(IANA)
+        for distribution in description.objects(None, DCAT.distribution)
+    ]
+    assert media.count("text/csv") == len(TABLES) and media.count("application/json") == 1
+    package_json = URIRef("https://pia-kg.example.org/site/datapackage/datapackage.json")
+    distribution = description.value(None, DCAT.downloadURL, package_json)
+    assert distribution is not None
+    assert description.value(distribution, DCTERMS.conformsTo) == URIRef(
+        "https://specs.frictionlessdata.io/tabular-data-package/"
+    )
+    assert (None, VOID.dataDump, package_json) not in description  # a table is not an RDF dump

@@ -29,7 +29,7 @@ from rdflib.term import Node
 
 from pia_kg import __version__
 from pia_kg.errors import DataError
-from pia_kg.publish.dataset_description import DATASET, DESCRIPTIONS, TITLES
+from pia_kg.publish.dataset_description import DATASET, DESCRIPTIONS, TITLES, Dump
 from pia_kg.publish.export import replace_folder
 from pia_kg.rdf.namespaces import (
     DCTERMS,
@@ -848,6 +848,41 @@ def package_files(store: Any) -> dict[str, bytes]:
     text = json.dumps(descriptor(store, tables, files), ensure_ascii=False, indent=2) + "\n"
     files[PACKAGE_FILE] = text.encode("utf-8")
     return files
+
+
+def distributions(files: Mapping[str, bytes], *, folder: str) -> tuple[Dump, ...]:
+    """The package's files as distributions of the dataset description, `folder` their path in the
+    release: each table as text/csv, datapackage.json as JSON that follows the Tabular Data Package."""
+    found = []
+    for table in TABLES:
+        english = f"The table {table.name} of the tabular data package (CSV, UTF-8): {table.description}"
+        french = f"La table {table.name} du paquet de données tabulaires (CSV, UTF-8), voir {PACKAGE_FILE}."
+        found.append(
+            Dump.of(
+                f"{folder}/{table.file_name}",
+                format_name=f"datapackage-{table.name}",
+                media_type="text/csv",
+                data=files[table.file_name],
+                descriptions=(("en", english), ("fr", french)),
+            )
+        )
+    english = (
+        "The descriptor of the tabular data package: its CSV tables, their typed fields, primary and "
+        "foreign keys, the licence and the source documents."
+    )
+    french = (
+        "Le descripteur du paquet de données tabulaires : ses tables CSV, leurs champs typés, clés primaires "
+        "et étrangères, la licence et les documents sources."
+    )
+    package = Dump.of(
+        f"{folder}/{PACKAGE_FILE}",
+        format_name="datapackage",
+        media_type="application/json",
+        data=files[PACKAGE_FILE],
+        descriptions=(("en", english), ("fr", french)),
+        conforms_to=PROFILE_URL,
+    )
+    return (package, *found)
 
 
 def row_counts(files: Mapping[str, bytes]) -> dict[str, int]:

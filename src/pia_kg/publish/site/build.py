@@ -19,7 +19,9 @@ from pia_kg.check.sources import SourceTextError, load_source_text
 from pia_kg.check.validation import ValidationReport, read_query, validate
 from pia_kg.errors import ConfigError
 from pia_kg.graph.loading import KnowledgeGraph, load
+from pia_kg.graph.store import store_for
 from pia_kg.project import Project
+from pia_kg.publish.datapackage import distributions, package_files
 from pia_kg.publish.dataset_description import DESCRIPTIONS, TITLES, Dump, describe_dataset
 from pia_kg.publish.export import (
     EXPORT_FORMATS,
@@ -43,6 +45,7 @@ from pia_kg.rdf.jsonld import (
 from pia_kg.rdf.namespaces import PIA, bind_prefixes
 
 DUMP_NAME = "pia-kg"
+PACKAGE_FOLDER = "datapackage"  # the CSV tables and datapackage.json
 W3ID_BASE = "https://w3id.org/pia-kg/"
 DEFAULT_BASE_URL = "http://localhost:8000/"
 
@@ -126,7 +129,11 @@ def write_release(
         out.bytes(f"frames/{name}.json", dump_json(frame))
         view = frame_graph(data_graph, frame, context)
         out.bytes(f"views/{name}.jsonld", dump_json(view))
-    description = describe_dataset(graph, dumps=dumps, base_url=base_url)
+    package = package_files(store_for(kg))
+    for name, data in sorted(package.items()):
+        out.bytes(f"{PACKAGE_FOLDER}/{name}", data)
+    tables = distributions(package, folder=PACKAGE_FOLDER)
+    description = describe_dataset(graph, dumps=dumps, base_url=base_url, tables=tables)
     out.bytes("dataset.ttl", turtle(description).encode("utf-8"))
     out.bytes("dataset.jsonld", dump_json(compact_graph(description, context)))
     ontology = union_graph(canonical_dataset(kg, kinds=("ontology",)))
