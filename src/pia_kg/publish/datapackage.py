@@ -52,7 +52,6 @@ PACKAGE_NAME = "pia-kg"
 PROFILE = "tabular-data-package"
 PROFILE_URL = "https://specs.frictionlessdata.io/tabular-data-package/"
 DATE_TYPES = ("gYear", "gYearMonth", "date", "dateTime")
-LANGUAGES = ("en", "fr")
 
 # kinds of column: what the cell holds and how it turns back into an RDF term
 IRI = "iri"  # an IRI, written in full
