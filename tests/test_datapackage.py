@@ -188,6 +188,7 @@ def test_readme_lists_every_table_with_its_row_count(package: Path) -> None:
 # ---- the way back --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_csv_back_to_rdf_gives_the_facts_the_tables_were_written_from(package: Path, store: Any) -> None:
     back = package_to_rdf(package)
     expected = covered_facts(store)
