@@ -21,8 +21,9 @@ import hashlib
 import itertools
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,6 +255,50 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write `files` (relative path -> bytes) into a new folder beside `folder`, then swap it in place of
+    `folder`: a failure leaves the old folder whole, and nothing else is ever left in it."""
+    folder = Path(folder).absolute()
+    if not folder.parent.is_dir():
+        raise DataError(
+            f"{folder.parent}: no such folder", hint="Create the folder first, or choose another -o."
+        )
+    try:
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.new-"))
+    except OSError as err:
+        raise DataError(
+            f"{folder.parent}: cannot be written ({err.strerror or err})",
+            hint="Choose a folder you can write to with -o.",
+        ) from err
+    try:
+        for relpath, data in sorted(files.items()):
+            path = staging / relpath
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            os.chmod(path, 0o644)
+        swap_folder(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def swap_folder(staging: Path, output_dir: Path) -> None:
+    """Put `staging` in place of `output_dir`: old one aside, new one in, then delete the old one."""
+    os.chmod(staging, 0o755)
+    if not output_dir.exists():
+        os.replace(staging, output_dir)
+        return
+    retired = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.old-"))
+    os.rmdir(retired)
+    os.replace(output_dir, retired)
+    try:
+        os.replace(staging, output_dir)
+    except BaseException:
+        os.replace(retired, output_dir)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 @recursion_room()
