@@ -68,8 +68,14 @@ def run_cli(project: Path, *arguments: str, timeout: float = 3600) -> tuple[floa
     return seconds, peak * 1024 if peak > before else 0
 
 
-def timed_row(step: str, target_seconds: float, project: Path, *arguments: str) -> tuple[Row, int]:
-    seconds, peak = run_cli(project, *arguments)
+def timed_row(
+    step: str, target_seconds: float, project: Path, *arguments: str, timeout: float = 3600
+) -> tuple[Row, int]:
+    try:
+        seconds, peak = run_cli(project, *arguments, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{step}: stopped after {timeout:g} s", file=sys.stderr)
+        return Row(step, f"> {timeout:g} s", f"< {target_seconds:g} s", False), 0
     print(f"{step}: {seconds:.2f} s", file=sys.stderr)
     return Row(step, f"{seconds:.2f} s", f"< {target_seconds:g} s", seconds < target_seconds), peak
 
@@ -138,7 +144,7 @@ def baseline_rows(project: Path) -> list[Row]:
     ]
 
 
-def measure(project: Path, *, skip_build: bool) -> list[Row]:
+def measure(project: Path, *, skip_build: bool, only: list[str]) -> list[Row]:
     from pia_kg.graph.disk_store import refresh
     from pia_kg.project import Project
 
@@ -161,6 +167,8 @@ def measure(project: Path, *, skip_build: bool) -> list[Row]:
     median = statistics.median(opened)
     rows.append(Row("opening the store, unchanged repository", f"{median:.3f} s", "< 0.2 s", median < 0.2))
     for name, text, bindings, fmt in questions(project):
+        if only and name not in only:
+            continue
         whole, peak = run_cli(project, "query", name, *question_args(project, name), "-f", fmt)
         peaks.append(peak)
         engine = engine_seconds(store / "db", text, bindings)
@@ -182,7 +190,7 @@ def measure(project: Path, *, skip_build: bool) -> list[Row]:
             peaks.append(peak)
         if not skip_build:
             row, peak = timed_row(
-                "`pia-kg build` (site + dumps)", 300, project, "build", "-o", str(out / "dist")
+                "`pia-kg build` (site + dumps)", 300, project, "build", "-o", str(out / "dist"), timeout=1200
             )
             rows.append(row)
             peaks.append(peak)
@@ -206,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("triples", type=int, nargs="?", default=1_000_000, help="data triples to generate")
     parser.add_argument("--project", type=Path, help="measure this project instead of generating one")
     parser.add_argument("--skip-build", action="store_true", help="leave `pia-kg build` out")
+    parser.add_argument("--question", action="append", default=[], help="measure only this saved question")
     options = parser.parse_args(argv)
     temporary = None
     project = options.project
@@ -219,7 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         os.environ.setdefault("PIA_KG_SOURCES", str(HERE.parent.parent / "shared" / "sources"))
-        rows = [*measure(project, skip_build=options.skip_build), *baseline_rows(project)]
+        rows = [
+            *measure(project, skip_build=options.skip_build, only=options.question),
+            *baseline_rows(project),
+        ]
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
