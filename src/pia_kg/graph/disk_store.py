@@ -34,8 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pia_kg.project import Project
-from pia_kg.rdf.parsing import graph_id, parse_file_text, read_text
-from pia_kg.rdf.terms import to_oxigraph
+from pia_kg.rdf.parsing import graph_id, read_text
 from pia_kg.security.limits import current
 
 STORE_DIR = Path(".pia-kg") / "store"
@@ -195,14 +194,17 @@ def _locked(folder: Path, operation: int) -> Iterator[None]:
 
 
 def _load_file(store: Any, path: Path, relpath: str, text: str) -> None:
+    """The file's graph, replaced: read as `validate` reads it (store_graph.load_file_into: pyoxigraph
+    straight into the store, with the loader's checks and errors), never through an rdflib graph."""
     import pyoxigraph as ox
 
-    graph = parse_file_text(text, path=path, relpath=relpath)
+    from pia_kg.graph.store_graph import load_file_into
+
     name = ox.NamedNode(str(graph_id(relpath)))
     if store.contains_named_graph(name):
         store.remove_graph(name)
     store.add_graph(name)
-    store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name) for s, p, o in graph)
+    load_file_into(store, text, path=path, relpath=relpath)
 
 
 def _stat(path: Path, relpath: str) -> list[int]:
