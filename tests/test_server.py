@@ -476,10 +476,13 @@ def test_an_unknown_path_gets_the_404_page(client: LocalClient) -> None:
 # ------------------------------------------------------------------ pages
 
 
-def test_the_home_page_lists_counts_saved_questions_and_downloads(client: LocalClient) -> None:
-    page = client.get("/").text
-    assert "Saved questions" in page
-    assert 'href="questions/timeline"' in page
+def test_the_home_page_is_the_sites_home_with_sources_statements_and_downloads(client: LocalClient) -> None:
+    response = client.get("/")
+    page = response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert client.get("/index.html").content == response.content
+    assert 'href="questions.html"' in page and 'href="index.fr.html"' in page
+    assert 'id="sources"' in page and 'id="latest"' in page
     assert 'href="dumps/' in page
     assert 'href="dataset.ttl"' in page
     assert client.get("/dataset.ttl").status_code == 200
