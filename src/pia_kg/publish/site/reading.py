@@ -40,6 +40,7 @@ from pia_kg.rdf.namespaces import (
     SCHEMA,
     SKOS,
     XSD,
+    compact_iri,
 )
 
 WORDS = {
@@ -133,6 +134,18 @@ HIDDEN = frozenset(
         PROV.wasDerivedFrom,
     }
 )
+# The facts a reader looks for first, in this order; the others follow by label.
+FIRST = (
+    SCHEMA.amount,
+    SCHEMA.funder,
+    PIA.unnamedFunders,
+    PIA.fundersComplete,
+    PIA.recipient,
+    PIA.hasParty,
+    PIA.status,
+    DCTERMS.date,
+    PIA.dateBasis,
+)
 DATE_TYPES = {XSD.date: "to_day", XSD.gYearMonth: "to_month", XSD.gYear: "to_year"}
 NUMBER_TYPES = frozenset({XSD.decimal, XSD.integer, XSD.double, XSD.float, XSD.nonNegativeInteger})
 
@@ -151,6 +164,7 @@ class Shown:
 class Fact:
     label: str
     values: tuple[Shown, ...]
+    rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -244,6 +258,17 @@ def _compact_is_exact(compact: str, value: Decimal, lang: str) -> bool:
     return any(number * factor == value for factor in (Decimal(10**9), Decimal(10**6)))
 
 
+def language_name(code: Node, lang: str) -> Shown:
+    """A language tag as the language's name in the page's language: "fr" is "French" / "français"."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(str(code)).get_display_name(lang)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return Shown(name or str(code))
+
+
 def literal_words(literal: Literal, lang: str) -> Shown:
     """A literal as words: dates at their precision, booleans as yes/no, numbers in the locale's format."""
     words = WORDS[lang]
@@ -289,6 +314,7 @@ class Reader:
                 PIA.attributionBasis,
                 DCTERMS.date,
                 PIA.dateBasis,
+                PROV.wasQuotedFrom,
             }
         facts = self.facts(iri, own=own, lang=lang, skip=handled)
         listed = {item.link.href for listing in listings for item in listing.items}
@@ -350,11 +376,15 @@ class Reader:
                 complete = self.graph.value(subject, predicate)
                 key = "funders_complete" if complete == Literal(True) else "funders_incomplete"
                 values = (Shown(WORDS[lang][key]),)
+            elif predicate == SCHEMA.inLanguage:
+                values = tuple(language_name(obj, lang) for obj in self.graph.objects(subject, predicate))
             else:
                 values = self.values(subject, predicate, own=own, lang=lang)
-            if values:
-                facts.append(Fact(self.labeller.label(predicate, lang), values))
-        return tuple(sorted(facts, key=lambda fact: fact.label.casefold()))
+            label = self.labeller.label(predicate, lang)
+            if values and label != compact_iri(str(predicate)):  # unlabelled: shown "as data" only
+                rank = FIRST.index(predicate) if predicate in FIRST else len(FIRST)
+                facts.append(Fact(label, values, rank))
+        return tuple(sorted(facts, key=lambda fact: (fact.rank, fact.label.casefold())))
 
     def amount(self, node: Node, lang: str) -> Shown:
         """A schema:MonetaryAmount: the value in words with the currency as stated and, if any, as assumed."""
@@ -385,7 +415,7 @@ class Reader:
                 basis = graph.value(node, PIA.currencyBasis)
                 note = words["assumed"]
                 if basis is not None:
-                    note += f", {words['basis']} : " if lang == "fr" else f", {words['basis']}: "
+                    note += f", {words['basis']}\u00a0: " if lang == "fr" else f", {words['basis']}: "
                     note += self.labeller.label(basis, lang)
                 amount = f"{amount[:-1]}; {note})"
             parts.append(amount)
@@ -528,7 +558,7 @@ class Reader:
     def item(self, node: URIRef, details: tuple[URIRef, ...], *, own: str, lang: str, quote: bool) -> Item:
         link = self.labeller.link(node, from_file=own, lang=lang)
         if quote:
-            link = Link(link.href, self.quote_title(node, lang), link.lang, link.external)
+            link = Link(link.href, self.quote_title(node, lang), _text_lang(self.graph, node), link.external)
         detail = tuple(
             shown for predicate in details for shown in self.values(node, predicate, own=own, lang=lang)
         )
