@@ -349,3 +349,21 @@ def test_the_keyboard_reaches_the_skip_link_first_and_opens_the_as_data_section(
     assert walked and all(r["skip"] for r in walked)
     resources = [r for r in walked if "/id/" in str(r["url"]) and "/index." not in str(r["url"])]
     assert resources and [r["url"] for r in resources if r["opened"] is not True] == []
+
+
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_the_nu_html_checker_finds_no_error_in_the_whole_site(dist: Path) -> None:
+    if shutil.which("java") is None or not VNU.is_file():
+        pytest.skip("java or vnu.jar is missing: `make web` installs vnu-jar from npm, Debian's java runs it")
+    checked = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "gnu", str(dist)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert (checked.returncode, checked.stderr.strip()) == (0, ""), checked.stderr[-3000:]
