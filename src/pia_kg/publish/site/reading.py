@@ -172,7 +172,7 @@ class Item:
     """One entry of a profile list, with its detail and its sources."""
 
     link: Link
-    detail: tuple[Shown, ...]
+    detail: tuple[Fact, ...]
     sources: tuple[Link, ...]
 
 
@@ -560,7 +560,9 @@ class Reader:
         if quote:
             link = Link(link.href, self.quote_title(node, lang), _text_lang(self.graph, node), link.external)
         detail = tuple(
-            shown for predicate in details for shown in self.values(node, predicate, own=own, lang=lang)
+            Fact(self.labeller.label(predicate, lang), values)
+            for predicate in details
+            if (values := self.values(node, predicate, own=own, lang=lang))
         )
         return Item(link, detail, self.sources(node, own=own, lang=lang))
 
