@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from pia_kg.publish.site.reading import date_words, literal_words, number_words
+from pia_kg.publish.site.reading import date_words, language_name, literal_words, number_words
 from pia_kg.rdf.namespaces import XSD
 
 from .conftest import REPO_ROOT
@@ -70,6 +70,10 @@ def test_numbers_and_dates_read_in_the_pages_language() -> None:
     assert date_words(Literal("2025", datatype=XSD.gYear), "en") == "2025"
     assert literal_words(Literal(False), "fr").text == "non"
     assert literal_words(Literal("2025", datatype=XSD.gYear), "fr").note == "à l’année près"
+    assert (language_name(Literal("fr"), "en").text, language_name(Literal("fr"), "fr").text) == (
+        "French",
+        "français",
+    )
 
 
 # ------------------------------------------------------------------ statement pages
