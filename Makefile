@@ -76,9 +76,9 @@ chromium:
 		apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "chromium could not be installed: the browser test will be skipped" >&2
 
-# YASGUI (served by `pia-kg serve` under /static/yasgui/), Comunica and playwright-core (client and browser tests),
-# from the npm registry into web/node_modules, reinstalled when web/package-lock.json changes. Without npm the
-# server offers a plain query form and those tests skip, saying why.
+# YASGUI (served by `pia-kg serve` under /static/yasgui/), Comunica, playwright-core and axe-core (client, browser
+# and accessibility tests), from the npm registry into web/node_modules, reinstalled when web/package-lock.json
+# changes. Without npm the server offers a plain query form and those tests skip, saying why.
 .PHONY: web
 web:
 	@test web/node_modules/.package-lock.json -nt web/package-lock.json || \

@@ -24,6 +24,7 @@ from rdflib.compare import isomorphic
 from pia_kg.cli.main import cli
 from pia_kg.graph.loading import load
 from pia_kg.project import Project
+from pia_kg.publish.site.build import build_release
 from pia_kg.rdf.namespaces import OWL, PIA, RDF, SKOS
 from pia_kg.serve.server import LocalClient, ServerSettings, open_app
 from pia_kg.sparql.engine import run_query
@@ -476,10 +477,18 @@ def test_an_unknown_path_gets_the_404_page(client: LocalClient) -> None:
 # ------------------------------------------------------------------ pages
 
 
-def test_the_home_page_lists_counts_saved_questions_and_downloads(client: LocalClient) -> None:
-    page = client.get("/").text
-    assert "Saved questions" in page
-    assert 'href="questions/timeline"' in page
+def test_the_home_page_is_the_sites_home_with_sources_statements_and_downloads(
+    client: LocalClient, fixture_project: Project, tmp_path: Path
+) -> None:
+    response = client.get("/")
+    page = response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert client.get("/index.html").content == response.content
+    built = build_release(fixture_project, output_dir=tmp_path / "dist")
+    for name in ("index.html", "index.fr.html"):  # the same bytes as `pia-kg build` writes
+        assert client.get(f"/{name}").content == (built.output_dir / name).read_bytes(), name
+    assert 'href="questions.html"' in page and 'href="index.fr.html"' in page
+    assert 'id="sources"' in page and 'id="latest"' in page
     assert 'href="dumps/' in page
     assert 'href="dataset.ttl"' in page
     assert client.get("/dataset.ttl").status_code == 200

@@ -609,11 +609,8 @@ class _Server:
     # ------------------------------------------------------------------ pages
 
     async def home(self, request: Request) -> Response:
-        from pia_kg.serve.server_pages import home_page
-
-        return HTMLResponse(
-            render("serve-home.html.j2", home_page(self.snapshot, has_yasgui=self.has_yasgui))
-        )
+        """`/` is the site's English home page, the very file `/index.html` and `dist/index.html` are."""
+        return self._site_file("index.html", request)
 
     async def questions(self, request: Request) -> Response:
         from pia_kg.serve.server_pages import questions_page

@@ -19,7 +19,6 @@ from rdflib.term import Node
 
 from pia_kg.graph.loading import LABEL_PREDICATES, KnowledgeGraph
 from pia_kg.project import Project
-from pia_kg.publish.dataset_description import DESCRIPTIONS, TITLES
 from pia_kg.publish.export import canonical_dataset, union_graph
 from pia_kg.publish.site import pages as p
 from pia_kg.rdf.jsonld import JsonObject
@@ -43,7 +42,6 @@ class Snapshot:
     context: JsonObject
     site_dir: Path
     counts: tuple[tuple[str, int], ...]
-    data_triples: int
 
     def description(self, iri: URIRef) -> Graph:
         """The concise bounded description of `iri` plus the labels of the resources it links to; for the
@@ -94,7 +92,6 @@ def take_snapshot(kg: KnowledgeGraph, project: Project, *, site_dir: Path) -> Sn
         context=read_context(project.ontology_dir),
         site_dir=site_dir,
         counts=tuple(sorted(kinds.items())),
-        data_triples=sum(len(kg.dataset.graph(name)) for name in kg.graph_ids("data")),
     )
 
 
@@ -147,19 +144,6 @@ class QuestionLink:
     params: str
     run_href: str
     ui_href: str
-
-
-@dataclass(frozen=True)
-class ServerHome:
-    chrome: p.Chrome
-    title: str
-    description: str
-    counts: tuple[tuple[str, str, int], ...]  # (href, title, number)
-    data_triples: int
-    total_triples: int
-    questions: tuple[QuestionLink, ...]
-    downloads: tuple[p.Link, ...]
-    has_yasgui: bool
 
 
 @dataclass(frozen=True)
@@ -225,33 +209,6 @@ def question_links(snapshot: Snapshot, *, root: str) -> tuple[QuestionLink, ...]
             ui_href=ui_href(saved, root=root),
         )
         for saved in snapshot.questions
-    )
-
-
-def home_page(snapshot: Snapshot, *, has_yasgui: bool) -> ServerHome:
-    counts = tuple(
-        (f"id/{kind}/index.html", p.TYPE_TITLES.get(kind, (kind, kind))[0], number)
-        for kind, number in snapshot.counts
-    )
-    dumps_dir = snapshot.site_dir / "dumps"
-    dumps = sorted(path.name for path in dumps_dir.iterdir()) if dumps_dir.is_dir() else []
-    downloads = (
-        *(p.Link(f"dumps/{name}", name) for name in dumps),
-        p.Link("dataset.ttl", "Dataset description, DCAT + VoID (Turtle)"),
-        p.Link("dataset.jsonld", "Dataset description, DCAT + VoID (JSON-LD)"),
-        p.Link("ns", "The ontology (HTML, Turtle, JSON-LD by content negotiation)"),
-        p.Link("sparql", "SPARQL 1.1 endpoint (its Service Description without a query)"),
-    )
-    return ServerHome(
-        chrome=chrome("", other_href="index.fr.html"),
-        title=TITLES["en"],
-        description=DESCRIPTIONS["en"],
-        counts=counts,
-        data_triples=snapshot.data_triples,
-        total_triples=len(snapshot.graph),
-        questions=question_links(snapshot, root=""),
-        downloads=downloads,
-        has_yasgui=has_yasgui,
     )
 
 

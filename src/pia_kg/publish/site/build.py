@@ -32,6 +32,7 @@ from pia_kg.publish.export import (
     union_graph,
 )
 from pia_kg.publish.site import pages as p
+from pia_kg.publish.site.reading import Reader, ReaderHome, ReaderPage, home_reading
 from pia_kg.publish.site.render import render, script_json
 from pia_kg.rdf.jsonld import (
     FRAMES,
@@ -151,6 +152,7 @@ def _write_pages(
     iris = p.resources(graph)
     labeller = p.Labeller(graph, pages={path for iri in iris if (path := p.resource_path(str(iri)))})
     texts = dict(_source_texts(graph, project.sources_dir))
+    reader = Reader(labeller)
     for iri in iris:
         path = p.resource_path(str(iri))
         assert path is not None
@@ -160,12 +162,15 @@ def _write_pages(
         out.bytes(f"{path}.jsonld", dump_json(document))
         for lang in p.LANGS:
             page = p.resource_page(labeller, iri, lang=lang, texts=texts, jsonld=script_json(document))
-            out.text(p.page_file(path, lang), render("resource.html.j2", page))
+            shown = ReaderPage(**vars(page), reading=reader.reading(iri, lang=lang))
+            out.text(p.page_file(path, lang), render("resource.html.j2", shown))
     questions = _questions(project)
     for lang in p.LANGS:
         home = p.page_file("index", lang)
         sections = p.type_sections(labeller, iris, lang=lang, from_file=home)
-        out.text(home, render("home.html.j2", _home(sections, dumps, lang)))
+        reading = home_reading(reader, iris, lang=lang)
+        front = ReaderHome(**vars(_home(sections, dumps, lang)), reading=reading)
+        out.text(home, render("home.html.j2", front))
         for section in sections:
             index_path = f"id/{section.key}/index"
             entries = p.type_sections(

@@ -37,6 +37,7 @@ NS_IRI = str(PIA)
 NS_PAGE = "ns"
 SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 CONTEXT_CHARS = 150
+QUOTE_MARKS = {"en": ("“", "”"), "fr": ("«\u00a0", "\u00a0»")}
 
 TYPE_TITLES = {
     "agreement": ("Agreements", "Accords"),
@@ -109,6 +110,13 @@ UI = {
         "provenance": "Provenance",
         "none": "None.",
         "formats": "This description as data",
+        "as_data": "As data",
+        "search": "Search",
+        "query": "Query",
+        "data": "Data",
+        "footer": "Data: CC BY 4.0, the pia-kg project.",
+        "colon": ":",
+        "menu": "Site",
         "source_missing": "source text not available; showing the recorded quote",
         "home": "Home",
         "ontology": "Ontology",
@@ -124,6 +132,13 @@ UI = {
         "provenance": "Provenance",
         "none": "Aucun.",
         "formats": "Cette description en données",
+        "as_data": "Données",
+        "search": "Rechercher",
+        "query": "Requête",
+        "data": "Données",
+        "footer": "Données\u00a0: CC BY 4.0, projet pia-kg.",
+        "colon": "\u00a0:",
+        "menu": "Site",
         "source_missing": "texte source indisponible ; citation enregistrée",
         "home": "Accueil",
         "ontology": "Ontologie",
@@ -281,10 +296,12 @@ class Labeller:
         graph = self.graph
         text = graph.value(term, SCHEMA.text)
         if text is not None:
-            speaker = graph.value(term, PROV.wasAttributedTo) or graph.value(term, PIA.candidateSpeaker)
+            # only a speaker the source names: a candidate speaker is never part of the title
+            speaker = graph.value(term, PROV.wasAttributedTo)
             quote_text = _shorten(str(text), 70)
             said = "" if speaker is None else f" — {self.label(speaker, lang)}"
-            return f"“{quote_text}”{said}"
+            opening, closing = QUOTE_MARKS[lang]
+            return f"{opening}{quote_text}{closing}{said}"
         agent = graph.value(term, PIA.agent)
         if agent is not None:
             agreement = graph.value(None, PIA.hasParty, term)
@@ -370,8 +387,9 @@ def owner(graph: Graph, term: Node) -> URIRef | None:
 
 
 def incoming_links(labeller: Labeller, iri: URIRef, *, from_file: str, lang: str) -> tuple[Incoming, ...]:
-    """Who points at `iri`: IRI subjects directly, blank nodes through the IRI they hang from."""
-    seen: dict[tuple[str, str], Incoming] = {}
+    """Who points at `iri`, each once: IRI subjects directly, blank nodes through the IRI they hang from; a
+    resource that points at `iri` in several ways lists them all in its one entry."""
+    vias: dict[URIRef, set[str]] = {}
     graph = labeller.graph
     for subject, predicate in graph.subject_predicates(iri):
         source = owner(graph, subject)
@@ -382,10 +400,12 @@ def incoming_links(labeller: Labeller, iri: URIRef, *, from_file: str, lang: str
             parent = next(iter(sorted(graph.predicates(None, subject), key=str)), None)
             if parent is not None:
                 via = f"{labeller.label(parent, lang)} › {via}"
-        key = (str(source), via)
-        if key not in seen:
-            seen[key] = Incoming(labeller.link(source, from_file=from_file, lang=lang), via)
-    return tuple(sorted(seen.values(), key=lambda item: (item.source.text.casefold(), item.via)))
+        vias.setdefault(source, set()).add(via)
+    found = (
+        Incoming(labeller.link(source, from_file=from_file, lang=lang), ", ".join(sorted(ways)))
+        for source, ways in vias.items()
+    )
+    return tuple(sorted(found, key=lambda item: (item.source.text.casefold(), item.source.href)))
 
 
 def evidence_for(
