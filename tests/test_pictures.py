@@ -273,7 +273,9 @@ def test_each_diagram_holds_every_relation_of_its_resource_and_its_table_the_sam
     pictures = repository_pictures()
     graph = pictures.graph
     pairs = {
-        (key, row[0], URIRef(row[1])) for key, text in OWN_RELATIONS.items() for row in select(graph, text)
+        (key, row[0], URIRef(str(row[1])))
+        for key, text in OWN_RELATIONS.items()
+        for row in select(graph, text)
     }
     assert {key for key, _, _ in pairs} == set(OWN_RELATIONS)
     drawn = 0
