@@ -4,6 +4,7 @@ agreement, drawn as SVG at build time, each with a table of the same facts."""
 from __future__ import annotations
 
 import itertools
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
@@ -18,6 +19,8 @@ from pia_kg.publish.export import canonical_dataset, union_graph
 from pia_kg.publish.site import pictures as pic
 from pia_kg.publish.site.pages import LANGS, Labeller, page_file, resource_path, resources
 from pia_kg.rdf.namespaces import ID_BASE, PIA, PREFIXES, RDF, SKOS, XSD
+from pia_kg.serve.server import LocalClient, create_app
+from pia_kg.serve.server_pages import take_snapshot
 from pia_kg.sparql.results import SelectResult
 from pia_kg.sparql.saved import find_query
 
@@ -175,6 +178,8 @@ def test_the_home_timeline_holds_every_dated_fact_of_the_graph() -> None:
             name = pictures.name(fact.item, lang)
             assert texts(entry, pic.LABEL_SIZE) == " ".join(pic._wrap(name, pic.LABEL_SIZE, 1e9))
             assert texts(entry, pic.META_SIZE).startswith(pic.date_words(fact.lexical, lang))
+            only_attested = fact.predicates == (PIA.attestedOn,)  # the date of the report, not of the fact
+            assert (pic.TEXT[lang]["attested"].format("") in texts(entry, pic.META_SIZE)) == only_attested
             assert len(marks(entry)) == 1
             assert row[0].text == pic.date_words(fact.lexical, lang)
             assert [link.text for link in row[1].links] == [name]
@@ -372,3 +377,17 @@ def crowded_graph() -> Graph:
     graph.add((URIRef(f"{ID_BASE}event/d"), PIA.status, PIA["status-announced"]))
     graph.add((PIA["status-announced"], SKOS.prefLabel, Literal("annoncé", lang="fr")))
     return graph
+
+
+@pytest.mark.slow
+def test_the_server_sends_the_pictures_that_its_pages_show() -> None:
+    project, kg, _ = repository()
+    dist = built_site().output_dir
+    with LocalClient(create_app(take_snapshot(kg, project, site_dir=dist), nquads=b"")) as client:
+        page = client.get("/id/person/martin-tisne.fr.html")
+        sources = re.findall(r'<img src="([^"]+)"', page.text)
+        answers = [client.get(posixpath.normpath(posixpath.join("/id/person", src))) for src in sources]
+    assert page.status_code == 200 and len(sources) == 2
+    for answer, src in zip(answers, sources, strict=True):
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/svg+xml", src
+        assert answer.content == (dist / "id/person" / src).resolve().read_bytes()

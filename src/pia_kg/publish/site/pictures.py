@@ -90,6 +90,7 @@ TEXT = {
         "one_fact": "1 dated fact, {first}.",
         "diagram_desc": "{centre}: {relations}.",
         "alt_more": "The table below lists the same facts.",
+        "attested": "{}, date of the source",
     },
     "fr": {
         "timeline": "Chronologie",
@@ -119,6 +120,7 @@ TEXT = {
         "one_fact": "1 fait daté, {first}.",
         "diagram_desc": "{centre} : {relations}.",
         "alt_more": "Le tableau ci-dessous donne les mêmes faits.",
+        "attested": "{}, date de la source",
     },
 }
 
@@ -199,13 +201,15 @@ class DatedFact:
 
 @dataclass(frozen=True)
 class Relation:
-    """`subject` --relation--> `object`, stated by the node `via` (a membership, a post, a commitment...)."""
+    """`subject` --relation--> `object`, stated by the node `via` (a membership, a post, a commitment...),
+    with the status of the fact it belongs to (`status_of`: a party's agreement, a funder's commitment)."""
 
     key: str
     subject: URIRef
     object: URIRef
     via: URIRef | None
     status: URIRef | None
+    status_of: URIRef | None
     sources: tuple[URIRef, ...]
 
 
@@ -258,11 +262,17 @@ def relations(graph: Graph) -> tuple[Relation, ...]:
     """Every relation the diagrams draw, sorted."""
     found: list[Relation] = []
 
-    def add(key: str, subject: Node, obj: Node, via: Node | None, holder: Node) -> None:
+    def add(
+        key: str, subject: Node, obj: Node, via: Node | None, holder: Node, status_of: Node | None = None
+    ) -> None:
+        """A relation whose triples `holder` states (and so its sources); its status is that of `status_of`,
+        by default the holder's."""
         if isinstance(subject, URIRef) and isinstance(obj, URIRef):
             via_iri = via if isinstance(via, URIRef) else None
-            status = _status(graph, holder)
-            found.append(Relation(key, subject, obj, via_iri, status, _sources(graph, holder)))
+            owner = status_of if status_of is not None else holder
+            status = _status(graph, owner)
+            status_iri = owner if isinstance(owner, URIRef) and status is not None else None
+            found.append(Relation(key, subject, obj, via_iri, status, status_iri, _sources(graph, holder)))
 
     for agreement, party in graph.subject_objects(PIA.hasParty):
         for agent in graph.objects(party, PIA.agent):
@@ -286,7 +296,7 @@ def relations(graph: Graph) -> tuple[Relation, ...]:
     for part, whole in graph.subject_objects(ORG.subOrganizationOf):
         add("part", part, whole, None, part)
     for agreement, commitment in graph.subject_objects(PIA.supportedBy):
-        add("supported", agreement, commitment, None, agreement)
+        add("supported", agreement, commitment, None, agreement, commitment)
     unique = {(r.key, str(r.subject), str(r.object), str(r.via)): r for r in found}
     return tuple(unique[key] for key in sorted(unique))
 
@@ -429,10 +439,15 @@ MARK_HEIGHT = 12.0
 
 
 def _axis(facts: Iterable[DatedFact]) -> tuple[int, int]:
+    """The months the axis shows, [first, last): those of the facts, widened to three at least so that a
+    band over one month reads as a month."""
     spans = [_span(fact) for fact in facts]
     first = int(min(start for start, _ in spans))
-    last = max(end for _, end in spans)
-    return first, max(first + 1, int(-(-last // 1)))
+    last = int(-(-max(end for _, end in spans) // 1))
+    if last - first < 3:
+        first -= (3 - (last - first)) // 2
+        last = first + 3
+    return first, last
 
 
 def _draw_axis(svg: _Svg, top: float, first: int, last: int, x0: float, x1: float, lang: str) -> float:
@@ -659,7 +674,9 @@ class SitePictures:
             kind = self.kind(fact.item, lang)
             status = labeller.label(fact.status, lang) if fact.status is not None else ""
             which = ", ".join(labeller.label(predicate, lang) for predicate in fact.predicates)
-            meta = " · ".join(part for part in (when, kind, status) if part)
+            attested = fact.predicates == (PIA.attestedOn,)
+            said = text["attested"].format(when) if attested else when
+            meta = " · ".join(part for part in (said, kind, status) if part)
             entries.append((fact, label, meta))
             rows.append(
                 (
@@ -775,7 +792,7 @@ class SitePictures:
             if relation.via is not None:
                 notes.append(self.via_words(relation.via, lang))
             status = labeller.label(relation.status, lang) if relation.status is not None else ""
-            if status:
+            if status and relation.status_of != iri:  # the centre's own status is written under its name
                 notes.append(status)
             if not groups or groups[-1][0] != words:
                 groups.append((words, []))
@@ -797,7 +814,9 @@ class SitePictures:
         title = text["diagram_of"].format(centre)
         summary = "; ".join(f"{words} {', '.join(name for name, _, _ in items)}" for words, items in groups)
         desc = text["diagram_desc"].format(centre=centre, relations=summary)
-        svg, height = _diagram_svg((centre, self.kind(iri, lang)), groups, title=title, desc=desc, lang=lang)
+        own_status = _status(self.graph, iri)
+        kind = self.kind(iri, lang) + ("" if own_status is None else f" · {labeller.label(own_status, lang)}")
+        svg, height = _diagram_svg((centre, kind), groups, title=title, desc=desc, lang=lang)
         file = f"{base}.diagram.{lang}.svg"
         return Picture(
             key="diagram",
@@ -818,4 +837,3 @@ class SitePictures:
         speaker (the box names the speaker), anything else by its label."""
         role = self.graph.value(via, ORG.role) if (via, RDF.type, ORG.Membership) in self.graph else None
         return self.labeller.label(role, lang) if role is not None else self.name(via, lang, speaker=False)
-
