@@ -619,6 +619,11 @@ class SitePictures:
         self.graph = labeller.graph
         self.facts = dated_facts(self.graph)
         self.relations = relations(self.graph)
+        self.by_end: dict[URIRef, list[Relation]] = {}
+        for relation in self.relations:
+            if relation.subject != relation.object:
+                for end in (relation.subject, relation.object):
+                    self.by_end.setdefault(end, []).append(relation)
 
     def home(self, *, lang: str, from_file: str) -> PagePictures:
         """The home page: the timeline of every dated fact."""
@@ -773,9 +778,7 @@ class SitePictures:
         labeller = self.labeller
         text = TEXT[lang]
         edges = []
-        for relation in self.relations:
-            if iri not in (relation.subject, relation.object) or relation.subject == relation.object:
-                continue
+        for relation in self.by_end.get(iri, []):
             outgoing = relation.subject == iri
             other = relation.object if outgoing else relation.subject
             words = RELATIONS[relation.key][lang][0 if outgoing else 1]
