@@ -32,6 +32,7 @@ from pia_kg.publish.export import (
     union_graph,
 )
 from pia_kg.publish.site import pages as p
+from pia_kg.publish.site.pictures import PagePictures, SitePictures
 from pia_kg.publish.site.reading import Reader, ReaderHome, ReaderPage, home_reading
 from pia_kg.publish.site.render import render, script_json
 from pia_kg.rdf.jsonld import (
@@ -153,6 +154,7 @@ def _write_pages(
     labeller = p.Labeller(graph, pages={path for iri in iris if (path := p.resource_path(str(iri)))})
     texts = dict(_source_texts(graph, project.sources_dir))
     reader = Reader(labeller)
+    pictures = SitePictures(labeller)
     for iri in iris:
         path = p.resource_path(str(iri))
         assert path is not None
@@ -163,14 +165,18 @@ def _write_pages(
         for lang in p.LANGS:
             page = p.resource_page(labeller, iri, lang=lang, texts=texts, jsonld=script_json(document))
             shown = ReaderPage(**vars(page), reading=reader.reading(iri, lang=lang))
-            out.text(p.page_file(path, lang), render("resource.html.j2", shown))
+            drawn = pictures.resource(iri, lang=lang, from_file=p.page_file(path, lang))
+            _write_pictures(out, drawn)
+            out.text(p.page_file(path, lang), render("resource.html.j2", shown, pictures=drawn))
     questions = _questions(project)
     for lang in p.LANGS:
         home = p.page_file("index", lang)
         sections = p.type_sections(labeller, iris, lang=lang, from_file=home)
         reading = home_reading(reader, iris, lang=lang)
         front = ReaderHome(**vars(_home(sections, dumps, lang)), reading=reading)
-        out.text(home, render("home.html.j2", front))
+        drawn = pictures.home(lang=lang, from_file=home)
+        _write_pictures(out, drawn)
+        out.text(home, render("home.html.j2", front, pictures=drawn))
         for section in sections:
             index_path = f"id/{section.key}/index"
             entries = p.type_sections(
@@ -185,6 +191,13 @@ def _write_pages(
         title = p.UI[lang]["questions"]
         page_q = p.QuestionsPage(p.make_chrome("questions", lang), title, *questions)
         out.text(p.page_file("questions", lang), render("questions.html.j2", page_q))
+
+
+def _write_pictures(out: _Writer, pictures: PagePictures) -> None:
+    """The SVG files of a page's pictures, under `pictures/`."""
+    for picture in (pictures.timeline, pictures.diagram):
+        if picture is not None:
+            out.text(picture.file, picture.svg)
 
 
 def _in_section(iri: URIRef, key: str) -> bool:

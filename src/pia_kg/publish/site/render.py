@@ -25,9 +25,9 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, page: Any) -> str:
-    """Render `template` with one page dataclass as `page`."""
-    return environment().get_template(template).render(page=page)
+def render(template: str, page: Any, **extra: Any) -> str:
+    """Render `template` with one page dataclass as `page`, and `extra` objects beside it (`pictures`)."""
+    return environment().get_template(template).render(page=page, **extra)
 
 
 def script_json(document: Any) -> Markup:
