@@ -11,6 +11,8 @@ Routes:
   Turtle / JSON-LD / N-Triples / RDF/XML for machines, JSON-LD for `application/json` (`Vary: Accept`);
   `.html`, `.fr.html`, `.ttl`, `.jsonld`, `.nt` and `.rdf` URLs always work. Unknown resources get a 404
   page that suggests similar labels.
+- `/search?q=` the resources whose names, quotes or descriptions match (HTML, or JSON by `Accept` or
+  `?format=json`; `/search.fr.html` in French), matched as the static site's search page does.
 - `/` home page, `/questions` the saved questions and `/questions/<name>` one answered as a table, `/query`
   the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
   form), and every other file of the built site (dumps, dataset description, pages, CSS).
@@ -57,6 +59,7 @@ EXTENSIONS = {
 }
 READ_ONLY = "pia-kg serve is read-only: nothing can change the served graph."
 SPARQL_PATHS = ("/sparql", "/sparql/")  # the trailing slash is what people (and the W3C tests) type too
+SEARCH_PATHS = ("/search", "/search.html", "/search.fr.html")  # answered here, not from the static site
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,7 @@ def create_app(
         Route("/", server.home, methods=["GET"]),
         *(Route(path, server.sparql, methods=["GET", "POST", "OPTIONS"]) for path in SPARQL_PATHS),
         Route("/query", server.query_ui, methods=["GET"]),
+        *(Route(path, server.search, methods=["GET"]) for path in SEARCH_PATHS),
         Route("/questions", server.questions, methods=["GET"]),
         Route("/questions/", server.questions, methods=["GET"]),
         Route("/questions/{name}", server.question, methods=["GET"]),
@@ -507,6 +511,31 @@ class _Server:
         return HTMLResponse(
             render("serve-home.html.j2", home_page(self.snapshot, has_yasgui=self.has_yasgui))
         )
+
+    async def search(self, request: Request) -> Response:
+        """`/search?q=`: the resources matching the words, as HTML (`/search.fr.html` in French), or as JSON
+        for `?format=json` or `Accept: application/json`; the same matching as the static site's page."""
+        from pia_kg.serve.server_pages import search_answer, search_html
+
+        query = request.query_params.get("q", "")
+        fr = request.url.path.endswith(".fr.html") or request.query_params.get("lang") == "fr"
+        lang = "fr" if fr else "en"
+        wanted = request.query_params.get("format")
+        if wanted not in (None, "html", "json"):
+            return _text(400, f"unknown format {wanted!r}", "Use format=html or format=json.")
+        offers = (HTML, JSON)
+        accept = request.headers.get("accept")
+        media_type = {"html": HTML, "json": JSON}.get(wanted or "") or choose(offers, accept)
+        if media_type is None:
+            return _answer_response(endpoint.not_acceptable(offers, what="the search"))
+        if media_type == JSON:
+            body = search_answer(self.snapshot, query, lang=lang)
+            response: Response = Response(body, media_type="application/json")
+        else:
+            response = HTMLResponse(render("search.html.j2", search_html(self.snapshot, query, lang=lang)))
+        if wanted is None:
+            response.headers["Vary"] = "Accept"
+        return response
 
     async def questions(self, request: Request) -> Response:
         from pia_kg.serve.server_pages import questions_page

@@ -362,3 +362,70 @@ def resource_iri(kind: str, slug: str) -> URIRef:
 def remove_folder(folder: Path) -> None:
     if folder.exists() and folder.name.startswith("pia-kg-serve-"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ search
+
+
+def search_entries(snapshot: Snapshot) -> tuple[Any, ...]:
+    """The search index of the served graph (built once per snapshot)."""
+    from pia_kg.publish.site.search import build_entries
+
+    cached = _SEARCH_ENTRIES.get(id(snapshot))
+    if cached is None or cached[0] is not snapshot:
+        cached = (snapshot, build_entries(snapshot.graph, snapshot.paths.values()))
+        _SEARCH_ENTRIES.clear()
+        _SEARCH_ENTRIES[id(snapshot)] = cached
+    return cached[1]
+
+
+_SEARCH_ENTRIES: dict[int, tuple[Snapshot, tuple[Any, ...]]] = {}
+
+
+def search_html(snapshot: Snapshot, query: str, *, lang: str) -> Any:
+    """The search page with the hits filled in (no script, no index)."""
+    from urllib.parse import urlencode
+
+    from pia_kg.publish.site.search import search, search_page
+
+    own = p.page_file("search", lang)
+    other_lang = p.UI[lang]["other_lang"]
+    suffix = f"?{urlencode({'q': query})}" if query else ""
+    page_chrome = p.Chrome(
+        lang=lang,
+        root="",
+        self_href=own,
+        other_href=p.page_file("search", other_lang) + suffix,
+        other_lang=other_lang,
+        ui=p.UI[lang],
+    )
+    kinds = [kind for kind, _ in snapshot.counts]
+    hits = search(search_entries(snapshot), query, lang=lang)
+    return search_page(page_chrome, kinds=kinds, query=query, hits=hits)
+
+
+def search_answer(snapshot: Snapshot, query: str, *, lang: str) -> bytes:
+    """The hits as JSON: each resource's IRI, page, title, kind, the field that matched and its excerpt."""
+    import json
+
+    from pia_kg.publish.site.search import search
+
+    hits = search(search_entries(snapshot), query, lang=lang)
+    document = {
+        "query": query,
+        "lang": lang,
+        "results": [
+            {
+                "iri": str(snapshot.paths[hit.path]),
+                "page": "/" + p.page_file(hit.path, lang),
+                "title": hit.title,
+                "kind": hit.kind,
+                "field": hit.field,
+                "text": hit.snippet,
+                "textLang": hit.lang,
+                "score": hit.score,
+            }
+            for hit in hits
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

@@ -7,6 +7,7 @@ Nothing depends on the clock or on absolute paths, so two builds of the same inp
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from pia_kg.project import Project
 from pia_kg.publish.dataset_description import DESCRIPTIONS, TITLES, Dump, describe_dataset
 from pia_kg.publish.export import EXPORT_FORMATS, canonical_dataset, serialize, turtle, union_graph
 from pia_kg.publish.site import pages as p
+from pia_kg.publish.site import search
 from pia_kg.publish.site.render import render, script_json
 from pia_kg.rdf.jsonld import (
     FRAMES,
@@ -184,6 +186,21 @@ def _write_pages(
         title = p.UI[lang]["questions"]
         page_q = p.QuestionsPage(p.make_chrome("questions", lang), title, *questions)
         out.text(p.page_file("questions", lang), render("questions.html.j2", page_q))
+    _write_search(out, graph, iris)
+
+
+def _write_search(out: _Writer, graph: Graph, iris: list[URIRef]) -> None:
+    """`search-index.json`, the script, and `search.html` / `search.fr.html`, which embed the index so that
+    they search from file:// too."""
+    document = search.index_document(search.build_entries(graph, iris))
+    compact = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    out.text("search-index.json", compact + "\n")
+    out.bytes("static/search.js", (Path(__file__).parent / "static" / "search.js").read_bytes())
+    kinds = sorted({path.split("/")[1] for iri in iris if (path := p.resource_path(str(iri)))})
+    for lang in p.LANGS:
+        chrome = p.make_chrome("search", lang)
+        page = search.search_page(chrome, kinds=kinds, index_json=script_json(document, compact=True))
+        out.text(p.page_file("search", lang), render("search.html.j2", page))
 
 
 def _in_section(iri: URIRef, key: str) -> bool:
