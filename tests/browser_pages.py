@@ -46,6 +46,10 @@ const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"
       });
       await page.goto(job.url, { waitUntil: "load" });
       if (job.waitFor) await page.waitForSelector(job.waitFor);
+      if (job.click) {
+        await page.click(job.click);
+        await page.waitForSelector(job.waitAfter);
+      }
       const answer = { url: job.url, width: job.width, errors, outside };
       const links = (found) => found.map((link) => link.getAttribute("href"));
       answer.results = await page.$$eval("#search-results li > a", links);
@@ -89,6 +93,8 @@ class Job:
     searches: tuple[str, ...] = ()
     final_query: str | None = None
     wait_for: str | None = None
+    click: str | None = None  # then wait for `wait_after`
+    wait_after: str | None = None
 
 
 def require_browser() -> None:
@@ -118,6 +124,8 @@ def open_pages(jobs: list[Job], tmp_path: Path) -> list[dict[str, Any]]:
                     "searches": list(job.searches) or None,
                     "finalQuery": job.final_query,
                     "waitFor": job.wait_for,
+                    "click": job.click,
+                    "waitAfter": job.wait_after,
                 }
                 for job in jobs
             ]
