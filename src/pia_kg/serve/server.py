@@ -13,7 +13,9 @@ Routes:
   page that suggests similar labels.
 - `/search?q=` the resources whose names, quotes or descriptions match (HTML, or JSON by `Accept` or
   `?format=json`; `/search.fr.html` in French), matched as the static site's search page does.
-- `/` home page, `/questions` the saved questions and `/questions/<name>` one answered as a table, `/query`
+- `/` home page, `/questions` the saved questions and `/questions/<name>` one answered for people (columns
+  titled, values by label, parameters chosen from lists; `.fr.html` in French; `.csv`, `.json` the answer as
+  a file, `.ttl` and `.jsonld` for a graph), `/query`
   the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
   form), and every other file of the built site (dumps, dataset description, pages, CSS).
 CORS is open (`Access-Control-Allow-Origin: *`) so that browser clients on other origins can query.
@@ -549,13 +551,23 @@ class _Server:
         return HTMLResponse(render("serve-query.html.j2", page))
 
     async def question(self, request: Request) -> Response:
-        from pia_kg.serve.server_pages import question_page
+        """`/questions/<name>` (`.html`, `.fr.html`): the question answered for the parameters of the URL;
+        `.csv`, `.json` (`.ttl`, `.jsonld` for a graph) or `?format=`: the answer as a file."""
+        from pia_kg.publish.site.questions import download_format
+        from pia_kg.serve.server_pages import question_labeller, question_page
 
-        name = request.path_params["name"]
+        name, lang, extension = _question_path(request.path_params["name"])
         saved = self.snapshot.question(name)
         if saved is None:
             return self._not_found_page(request)
-        params = {key: value for key, value in request.query_params.items() if value.strip()}
+        extension = request.query_params.get("format") or extension
+        fmt = download_format(saved, extension) if extension else None
+        if extension and fmt is None:
+            return self._not_found_page(request)
+        given = {
+            key: value for key, value in request.query_params.items() if value.strip() and key != "format"
+        }
+        params = question_labeller(self.snapshot).resolve(saved, given)
         result, error, status = None, None, 200
         try:
             result = await self._run(
@@ -565,8 +577,10 @@ class _Server:
             error, status = bytes(refused.response.body).decode("utf-8").strip(), refused.response.status_code
         if isinstance(result, str):
             result, error, status = None, result, 400
-        page = question_page(self.snapshot, saved, params=params, result=result, error=error)
-        return HTMLResponse(render("serve-question.html.j2", page), status_code=status)
+        if fmt is not None:
+            return _download(result, fmt) if error is None else _text(status, error or "")
+        page = question_page(self.snapshot, saved, params=params, result=result, error=error, lang=lang)
+        return HTMLResponse(render("question.html.j2", page), status_code=status)
 
     def _not_found_page(self, request: Request) -> Response:
         from pia_kg.serve.server_pages import not_found_page
@@ -595,6 +609,27 @@ def _parameter(header: str, name: str) -> str | None:
         if equals and key.strip().lower() == name:
             return value.strip().strip('"')
     return None
+
+
+def _question_path(name: str) -> tuple[str, str, str | None]:
+    """`timeline.fr.html` -> (`timeline`, `fr`, None); `timeline.csv` -> (`timeline`, `en`, `csv`)."""
+    if name.endswith(".fr.html"):
+        return name[: -len(".fr.html")], "fr", None
+    if name.endswith(".html"):
+        return name[: -len(".html")], "en", None
+    stem, dot, extension = name.rpartition(".")
+    if dot and extension in ("csv", "json", "ttl", "jsonld"):
+        return stem, "en", extension
+    return name, "en", None
+
+
+def _download(result: Any, fmt: str) -> Response:
+    """A saved question's answer as a file in `fmt` (a format name of sparql/formats.py)."""
+    from pia_kg.sparql.formats import RdfFormat, ResultFormat, serialize_result
+
+    chosen = ResultFormat.from_name(fmt) or RdfFormat.from_name(fmt)
+    body = serialize_result(result, chosen)
+    return Response(body.encode("utf-8"), media_type=endpoint.media_type_with_charset(chosen.media_type))
 
 
 def _too_large(limit: int) -> Response:
