@@ -186,7 +186,8 @@ def test_the_served_page_offers_each_parameter_as_a_list_with_the_value_in_use_s
 ) -> None:
     page = client.get("/questions/agreements-by-party.fr.html", params={"party": "organisation:current-ai"})
     assert page.status_code == 200
-    assert '<select id="param-party" name="party">' in page.text
+    assert '<label for="param-party">Choisir parmi : Organisations, Lieux</label>' in page.text
+    assert '<select id="param-party" name="party" aria-describedby="doc-party">' in page.text
     assert '<option value="organisation:current-ai" selected>Current AI</option>' in page.text
     assert '<option value="place:maroc">Maroc</option>' in page.text
     assert 'href="agreements-by-party.csv?party=organisation%3Acurrent-ai"' in page.text

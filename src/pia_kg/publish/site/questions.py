@@ -33,6 +33,7 @@ DOWNLOADS = {
 QUESTION_UI = {
     "en": {
         "run": "Answer",
+        "choose": "Choose from: {kinds}",
         "answered_for": "Answered for",
         "choose_live": "Run pia-kg serve to choose other values.",
         "any": "(not set: every value)",
@@ -49,6 +50,7 @@ QUESTION_UI = {
     },
     "fr": {
         "run": "Répondre",
+        "choose": "Choisir parmi : {kinds}",
         "answered_for": "Réponse pour",
         "choose_live": "Lancez pia-kg serve pour choisir d’autres valeurs.",
         "any": "(non fixé : toutes les valeurs)",
@@ -78,6 +80,7 @@ class ParamField:
     """One parameter: a list of options when its `# choices:` names some, else a text box."""
 
     name: str
+    label: str  # what to choose, in the page's language (the kinds of resource listed), else the doc
     doc: str
     value: str
     options: tuple[Option, ...]
@@ -184,8 +187,21 @@ def parameter_fields(
             shown = labeller.link(term, from_file=from_file, lang=lang)
         elif term is not None:
             shown = p.Link("", str(term))
-        fields.append(ParamField(param.name, param.doc, value, options, shown))
+        label = choice_label(saved.choices.get(param.name, ()), lang) or param.doc or param.name
+        fields.append(ParamField(param.name, label, param.doc, value, options, shown))
     return tuple(fields)
+
+
+def choice_label(kinds: tuple[str, ...], lang: str) -> str:
+    """"Choose from: Organisations, Places" for the kinds of resource a parameter lists ("" for values)."""
+    if not kinds or any(kind.startswith('"') for kind in kinds):
+        return ""
+    index = p.LANGS.index(lang)
+    if "*" in kinds:
+        names = [("any resource", "toute ressource")[index]]
+    else:
+        names = [p.TYPE_TITLES.get(kind, (kind, kind))[index] for kind in kinds]
+    return QUESTION_UI[lang]["choose"].replace("{kinds}", ", ".join(names))
 
 
 def cell(term: Node | None, labeller: p.Labeller, *, lang: str, from_file: str) -> Cell:
