@@ -42,6 +42,7 @@ def entries_of(document: dict[str, Any]) -> tuple[s.Entry, ...]:
             path=entry["path"],
             titles=entry["title"],
             kinds=entry["kind"],
+            title_langs=entry["titleLang"],
             fields=tuple(
                 s.Field(f["field"], f["text"], f["lang"], tuple(f["words"]), tuple(f["offsets"]))
                 for f in entry["fields"]
@@ -168,6 +169,8 @@ def test_the_server_negotiates_html_and_json(client: LocalClient) -> None:
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "Accept" in html.headers["vary"].split(", ")
     assert f'href="{PERSON}.html"' in html.text and "1 resource matches “seghrouchni”." in html.text
+    fiers = client.get("/search", params={"q": "fiers"}).text
+    assert f'<a href="{STATEMENT}.html" lang="fr">“Nous sommes fiers' in fiers  # a quote titles in French
     assert 'value="seghrouchni"' in html.text and 'id="search-index"' not in html.text
     data = client.get("/search", params={"q": "seghrouchni"}, headers={"Accept": "application/json"})
     assert data.json()["results"][0]["title"] == "Amal El Fallah Seghrouchni"

@@ -76,6 +76,7 @@ class Entry:
     titles: dict[str, str]
     kinds: dict[str, str]
     fields: tuple[Field, ...]
+    title_langs: dict[str, str | None]  # the language each title is in
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Hit:
 
     path: str
     title: str
+    title_lang: str | None
     kind: str
     field: str
     field_title: str
@@ -126,9 +128,19 @@ def build_entries(graph: Graph, iris: Iterable[URIRef]) -> tuple[Entry, ...]:
                 titles={lang: labeller.label(iri, lang) for lang in p.LANGS},
                 kinds={lang: labeller.label(kind, lang) if kind is not None else "" for lang in p.LANGS},
                 fields=fields,
+                title_langs={lang: _title_language(labeller, iri, lang) for lang in p.LANGS},
             )
         )
     return tuple(sorted(entries, key=lambda entry: entry.path))
+
+
+def _title_language(labeller: p.Labeller, iri: URIRef, lang: str) -> str | None:
+    """The language of the label a title shows: its own label's, or the quote's for a titled quote."""
+    found = labeller.literal(iri, lang)
+    if found is not None:
+        return found[1]
+    text = labeller.graph.value(iri, SCHEMA.text)
+    return text.language if isinstance(text, Literal) else None
 
 
 def _kind(graph: Graph, iri: URIRef) -> URIRef | None:
@@ -155,6 +167,7 @@ def index_document(entries: Sequence[Entry]) -> dict[str, Any]:
             {
                 "path": entry.path,
                 "title": entry.titles,
+                "titleLang": entry.title_langs,
                 "kind": entry.kinds,
                 "fields": [
                     {
@@ -188,6 +201,7 @@ def search(entries: Sequence[Entry], query: str, *, lang: str = "en") -> list[Hi
             Hit(
                 path=entry.path,
                 title=entry.titles[lang],
+                title_lang=entry.title_langs[lang],
                 kind=entry.kinds[lang],
                 field=field.field,
                 field_title=FIELD_TITLES[field.field][p.LANGS.index(lang)],

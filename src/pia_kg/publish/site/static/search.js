@@ -86,7 +86,8 @@
       if (scored === null) return;
       var field = entry.fields[scored.field];
       hits.push({
-        path: entry.path, title: entry.title[lang], kind: entry.kind[lang], field: field.field,
+        path: entry.path, title: entry.title[lang], titleLang: entry.titleLang[lang], kind: entry.kind[lang],
+        field: field.field,
         fieldTitle: index.fieldTitles[field.field][lang], snippet: snippet(field, tokens),
         lang: field.lang, score: scored.score
       });
@@ -108,7 +109,9 @@
     list.textContent = "";
     hits.forEach(function (hit) {
       var item = element("li", {});
-      item.appendChild(element("a", { href: pageHref(hit.path) }, hit.title));
+      var link = { href: pageHref(hit.path) };
+      if (hit.titleLang) link.lang = hit.titleLang;
+      item.appendChild(element("a", link, hit.title));
       if (hit.kind) {
         item.appendChild(document.createTextNode(" "));
         item.appendChild(element("span", { "class": "kind" }, hit.kind));
