@@ -28,7 +28,7 @@ run: $(STAMP) web
 	@echo "make run: serving on http://127.0.0.1:8000 (Ctrl-C stops)" >&2
 	$(BIN)/pia-kg serve --host 127.0.0.1 --port 8000
 
-test: $(TEST_STAMP) triplestores jena chromium web
+test: $(TEST_STAMP) triplestores jena chromium openrefine web
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
@@ -59,6 +59,14 @@ jena:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libapache-jena-java \
 		default-jdk-headless >/dev/null; } \
 		|| echo "libapache-jena-java could not be installed: the ARQ test will be skipped" >&2
+
+# OpenRefine 3.6 (Debian's openrefine, with its Java runtime) for tests/test_openrefine.py, a real client of
+# /reconcile, installed only when missing. The test skips, saying why, where it cannot be installed.
+.PHONY: openrefine
+openrefine:
+	@command -v openrefine >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends openrefine >/dev/null; } \
+		|| echo "openrefine could not be installed: the OpenRefine test will be skipped" >&2
 
 # Headless Chromium for tests/test_server_browser.py, installed only when /usr/bin/chromium is missing; the test skips,
 # saying why, where it cannot be installed.

@@ -34,7 +34,8 @@ PROGRAMS: dict[str, frozenset[str]] = {
     "oxigraph": EXTERNAL,  # the Oxigraph server, not the pyoxigraph library
     "virtuoso-t": EXTERNAL,
     "isql-vt": EXTERNAL,
-    "java": EXTERNAL,  # Jena and its tools run on it
+    "java": EXTERNAL,  # Jena and its tools run on it, and OpenRefine
+    "openrefine": EXTERNAL,
     "fuseki-server": EXTERNAL,
     "arq": EXTERNAL,
     "riot": EXTERNAL,

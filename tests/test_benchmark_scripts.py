@@ -24,3 +24,23 @@ def test_the_validate_benchmark_prints_every_phase_against_its_baseline() -> Non
     assert lines[0] == "| phase | seconds | / baseline |"
     assert any(line.startswith("| rule rule-undeclared-term (300 findings) |") for line in lines)
     assert lines[-1].startswith("| **`pia-kg validate FILE`, whole command** |")
+
+
+@pytest.mark.slow
+def test_the_targets_benchmark_prints_each_target_met_or_missed() -> None:
+    script = str(REPO_ROOT / "benchmarks" / "targets.py")
+    done = subprocess.run(
+        [sys.executable, script, "300", "--skip-build", "--question", "timeline"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "| step (300 data triples) | measured | target | met |"
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in lines[2:]}
+    assert rows["store built from scratch (first `pia-kg query`)"].endswith("| < 15 s | met |")
+    assert any(step.startswith("`pia-kg query timeline`") for step in rows)
+    assert any(step.startswith("baseline: rdflib parses") for step in rows)
+    assert all(line.endswith(("| met |", "| **missed** |", "|  |")) for line in lines[2:])

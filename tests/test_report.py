@@ -163,3 +163,24 @@ def test_a_check_obeys_the_row_and_time_limits(quality_project: Project, runner:
     slow = runner.invoke(cli, ["--project", str(quality_project.root), "--timeout", "1", "report"])
     assert slow.exit_code == 2, slow.stderr
     assert "check many ran longer than 1 s" in slow.stderr
+
+
+def test_the_report_reads_the_files_into_a_store_and_no_rdflib_graph_of_them(
+    quality_project: Project, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pia-kg report` loads the project as `validate` does (graph/store_graph.py); a KnowledgeGraph, when a
+    caller has one, gives the very same report."""
+    from pia_kg.check.report import render_json, run_report
+    from pia_kg.graph import loading
+    from pia_kg.graph.store_graph import load_checked
+
+    expected = render_json(run_report(loading.load(quality_project), quality_project))
+    assert render_json(run_report(load_checked(quality_project), quality_project)) == expected
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report built an rdflib graph of the project")
+
+    monkeypatch.setattr(loading, "load", refuse)
+    result = report(runner, quality_project, "-f", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert result.stdout == expected

@@ -15,6 +15,7 @@ from rdflib.term import Node
 
 from pia_kg.cli.main import cli
 from pia_kg.project import Project
+from pia_kg.publish.datapackage import TABLES
 from pia_kg.publish.dataset_description import DATASET, SPDX
 from pia_kg.publish.site.pages import Entry, IndexPage, Link, make_chrome, resource_path
 from pia_kg.publish.site.render import render
@@ -141,7 +142,7 @@ def test_the_dataset_description_counts_triples_and_checks_each_dump(dist: Path)
     assert description.value(DATASET, VOID.triples) == Literal(len(kg.union("ontology", "data")))
     assert (DATASET, VOID.uriSpace, Literal("https://w3id.org/pia-kg/id/")) in description
     distributions = list(description.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == 6
+    assert len(distributions) == 6 + 1 + len(TABLES)  # the dumps, datapackage.json and each CSV table
     for distribution in distributions:
         url = str(description.value(distribution, DCAT.downloadURL))
         assert url.startswith(BASE_URL)

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import json
 import tomllib
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from pia_kg.check.validation import read_query, rule_queries
 from pia_kg.errors import ConfigError, QueryError
-from pia_kg.graph.loading import KINDS, KnowledgeGraph
+from pia_kg.graph.loading import KnowledgeGraph
+from pia_kg.graph.store_graph import StoreGraph
 from pia_kg.project import Project
-from pia_kg.rdf.namespaces import PREFIXES, compact_iri
+from pia_kg.rdf.namespaces import compact_iri
 from pia_kg.security.limits import check_rows, run_limited
 from pia_kg.sparql.text import check_oxigraph_query
 
@@ -151,57 +151,58 @@ def read_checks(project: Project) -> list[Check]:
     return checks
 
 
-def kind_dataset(kg: KnowledgeGraph) -> Dataset:
-    """All triples in the default graph, and each kind (ontology, shapes, data) in its own named graph."""
-    dataset = Dataset()
-    for kind in KINDS:
-        named = dataset.graph(URIRef(KIND_GRAPH + kind))
-        for identifier in kg.graph_ids(kind):
-            for triple in kg.dataset.graph(identifier):
-                named.add(triple)
-                dataset.default_graph.add(triple)
-    return dataset
+def kind_store(graph: StoreGraph) -> Any:
+    """A pyoxigraph store with each kind (ontology, shapes, data) in its own named graph; queried with the
+    union of the named graphs as its default graph, it holds everything."""
+    import pyoxigraph as ox
+
+    from pia_kg.rdf.terms import to_oxigraph
+
+    store = ox.Store()
+    for kind, identifiers in (("ontology", graph.ontology_ids), ("data", graph.data_ids)):
+        name = ox.NamedNode(KIND_GRAPH + kind)
+        for identifier in identifiers:
+            found = graph.store.quads_for_pattern(None, None, None, ox.NamedNode(str(identifier)))
+            store.extend(ox.Quad(quad.subject, quad.predicate, quad.object, name) for quad in found)
+    shapes = ox.NamedNode(KIND_GRAPH + "shapes")
+    store.extend(
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), shapes) for s, p, o in graph.shapes
+    )
+    return store
 
 
-def run_report(kg: KnowledgeGraph, project: Project) -> QualityReport:
-    """Run every quality check over the project and locate each finding."""
+def run_report(graph: KnowledgeGraph | StoreGraph, project: Project) -> QualityReport:
+    """Run every quality check over the project, on Oxigraph, and locate each finding."""
+    stored = graph if isinstance(graph, StoreGraph) else StoreGraph.from_knowledge_graph(graph)
     checks = read_checks(project)
-    dataset = kind_dataset(kg)
-    rule_graph = kg.union("ontology", "data")
+    kinds = kind_store(stored)
     findings = {
         finding
         for check in checks
-        for finding in _run_check(kg, rule_graph if check.is_rule else dataset, check)
+        for finding in _run_check(stored, stored.store if check.is_rule else kinds, check)
     }
     return QualityReport(tuple(checks), tuple(sorted(findings, key=QualityFinding.sort_key)))
 
 
-def _run_check(kg: KnowledgeGraph, dataset: Dataset | Graph, check: Check) -> list[QualityFinding]:
-    from rdflib.plugins.sparql import prepareQuery
-
-    try:
-        prepared = prepareQuery(check.text, initNs=PREFIXES)
-    except Exception as err:  # pyparsing's ParseException and rdflib's own errors: the query text is wrong
-        raise QueryError(f"{check.relpath}: not valid SPARQL: {err}", hint="Fix the query.") from err
-    # the guards and limits of every other query: SERVICE, FROM and updates refused, time and rows limited
-    check_oxigraph_query(check.text, relpath=check.relpath)
-    rows = run_limited(_check_rows, dataset, prepared, what=f"check {check.name}")
+def _run_check(graph: StoreGraph, store: Any, check: Check) -> list[QualityFinding]:
+    """One check under the guards and limits of every query (not SPARQL at file:line:col, SERVICE, FROM,
+    updates refused; time and rows limited), on `store`: the rules over ontology and data, as `validate` runs
+    them, the other checks over every kind."""
+    check_oxigraph_query(check.text, relpath=check.relpath)  # parsed here once: the child inherits the parse
+    rows = run_limited(_check_rows, store, check.text, check.relpath, what=f"check {check.name}")
     check_rows(len(rows))
     findings = []
-    for bindings in rows:
-        focus = bindings.get("focus")
-        if focus is None:
-            continue
-        where = kg.location(focus)
-        path = bindings.get("path")
+    for focus_value, path, message in rows:
+        focus = URIRef(focus_value) if isinstance(focus_value, str) else focus_value
+        where = graph.location(focus)
         findings.append(
             QualityFinding(
                 check=check.name,
                 severity=check.severity,
                 focus=focus,
-                label=kg.label(focus),
-                path=compact_iri(str(path)) if isinstance(path, URIRef) else None,
-                message=str(bindings.get("message") or check.title),
+                label=graph.label(focus),
+                path=compact_iri(path) if path is not None else None,
+                message=message if message is not None else check.title,
                 hint=check.hint,
                 file=where[0] if where else None,
                 line=where[1] if where else None,
@@ -210,11 +211,33 @@ def _run_check(kg: KnowledgeGraph, dataset: Dataset | Graph, check: Check) -> li
     return findings
 
 
-def _check_rows(dataset: Dataset | Graph, prepared: Any) -> list[dict[str, Any]]:
-    """A check's rows as plain dicts (they cross a process boundary under a time limit)."""
-    with warnings.catch_warnings():  # rdflib's own Dataset.query uses its deprecated default_context
-        warnings.filterwarnings("ignore", "Dataset.default_context", DeprecationWarning)
-        return [row.asdict() for row in dataset.query(prepared)]  # type: ignore[union-attr]
+def _check_rows(store: Any, text: str, relpath: str) -> list[tuple[Any, str | None, str | None]]:
+    """A check's rows as (focus, path IRI, message) in plain values (they cross a process boundary under a
+    time limit): the focus an IRI's text, or a blank node; rows without a focus are left out."""
+    import pyoxigraph as ox
+
+    from pia_kg.rdf.terms import to_rdflib
+    from pia_kg.sparql.engine import raw_answer
+
+    answer = raw_answer(store, text, None, relpath=relpath)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError(f"{relpath}: a check must be a SELECT query", hint="Rewrite it as SELECT ?focus ...")
+    names = {variable.value for variable in answer.variables}
+    rows = []
+    for solution in answer:
+        focus = solution["focus"] if "focus" in names else None
+        if focus is None:
+            continue
+        path = solution["path"] if "path" in names else None
+        message = solution["message"] if "message" in names else None
+        rows.append(
+            (
+                focus.value if type(focus) is ox.NamedNode else to_rdflib(focus),
+                path.value if type(path) is ox.NamedNode else None,
+                message.value if message is not None and message.value else None,
+            )
+        )
+    return rows
 
 
 # ---------------------------------------------------------------- renderers

@@ -152,10 +152,10 @@ def report(settings: Settings, fmt_name: str, fail_on: str) -> None:
     """
     from pia_kg.check import report as quality
     from pia_kg.check.sarif import report_sarif
-    from pia_kg.graph.loading import load
+    from pia_kg.graph.store_graph import load_checked
 
     project = settings.open_project()
-    result = quality.run_report(load(project), project)
+    result = quality.run_report(load_checked(project), project)
     renderers = {
         "text": quality.render_text,
         "json": quality.render_json,

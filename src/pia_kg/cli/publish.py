@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,7 +15,8 @@ from pia_kg.project import Project
 if TYPE_CHECKING:
     from pia_kg.rdf.jsonld import JsonObject
 
-FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "nanopub"]
+T = TypeVar("T")
+FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "nanopub", "datapackage"]
 
 
 @cli.command()
@@ -26,7 +28,8 @@ FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "nan
     default="turtle",
     show_default=True,
     help="Output format; nquads and trig keep one named graph per source file; nanopub writes one "
-    "nanopublication (TriG) per sourced fact into the folder given with -o.",
+    "nanopublication (TriG) per sourced fact into the folder given with -o; datapackage writes CSV tables "
+    "and datapackage.json into the folder given with -o.",
 )
 @click.option(
     "-o",
@@ -34,7 +37,8 @@ FORMAT_NAMES = ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "nan
     "output",
     type=click.Path(path_type=Path),
     default=None,
-    help="Write to this file (atomically) instead of stdout; for nanopub, the folder to write (required).",
+    help="Write to this file (atomically) instead of stdout; for nanopub and datapackage, the folder to "
+    "write (required).",
 )
 @click.option("--include-shapes", is_flag=True, help="Add the SHACL shapes to the ontology and data.")
 @click.option(
@@ -53,16 +57,21 @@ def export(
 
     The same input gives the same bytes: blank nodes get canonical labels and the output is sorted. JSON-LD is
     compacted with ontology/context.jsonld. `-f nanopub -o DIR` writes one TriG file per sourced fact, each
-    with a Trusty URI, into DIR (replaced as a whole). Exits 2 if a file cannot be read or parsed.
+    with a Trusty URI, into DIR (replaced as a whole); `-f datapackage -o DIR` writes CSV tables and their
+    datapackage.json into DIR (replaced as a whole). Exits 2 if a file cannot be read or parsed.
 
     \b
     Example:
         pia-kg export --format jsonld -o pia-kg.jsonld
         pia-kg export -f nquads > pia-kg.nq
         pia-kg export -f nanopub -o nanopubs
+        pia-kg export -f datapackage -o pia-kg-tables
     """
     if fmt == "nanopub":
         _export_nanopublications(settings, output, include_shapes, key_file)
+        return
+    if fmt == "datapackage" and key_file is None:
+        _export_datapackage(settings, output, include_shapes)
         return
     if key_file is not None:
         raise BadInput("--key signs nanopublications only", "Use it with -f nanopub, or leave it out.")
@@ -102,6 +111,40 @@ def _export_nanopublications(
     write_folder(output, nanopubs)
     signed = "signed" if key is not None else "unsigned"
     click.echo(f"Wrote {len(nanopubs)} nanopublications to {output} ({signed}).", err=True)
+
+
+def _export_datapackage(settings: Settings, output: Path | None, include_shapes: bool) -> None:
+    """`export -f datapackage`: the CSV tables and datapackage.json into the folder `output`, read from the
+    project's store."""
+    from pia_kg.publish.datapackage import TABLES, row_counts, write_package
+
+    if output is None:
+        raise BadInput(
+            "-f datapackage writes a folder of files: -o is required",
+            hint="Name the folder to write, e.g. pia-kg export -f datapackage -o pia-kg-tables.",
+        )
+    if include_shapes:
+        raise BadInput("--include-shapes does not apply to -f datapackage", hint="Leave it out.")
+    project = settings.open_project()
+    files = _with_store(project, lambda store: write_package(store, output))
+    counts = row_counts(files)
+    rows = sum(counts.values())
+    click.echo(f"Wrote {output}: {len(TABLES)} tables, {rows} rows, datapackage.json.", err=True)
+
+
+def _with_store(project: Project, use: Callable[[Any], T]) -> T:
+    """`use(store)` on the project's store on disk (refreshed per file), or, while another process
+    writes that store, on a store built from the files."""
+    from pia_kg.graph.disk_store import StoreUnavailable, refresh
+    from pia_kg.graph.loading import load
+    from pia_kg.graph.store import store_for
+
+    try:
+        with refresh(project).reading() as store:
+            return use(store)
+    except StoreUnavailable as err:
+        click.echo(f"Note: {err}; reading the files.", err=True)
+    return use(store_for(load(project)))
 
 
 def _read_key(path: Path) -> str:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld", "ntriples")
 LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
+CHECKS_FILE = Path(".pia-kg") / "query-checks.json"  # what the guards found, see sparql/text.py
 
 
 @cli.command()
@@ -138,7 +139,12 @@ def query(
         return
     saved = _chosen_query(project, name, query_text)
     given = _parse_params(params)
-    saved.parsed  # noqa: B018 - parse errors are reported before the graph is loaded
+    memory = project.root / CHECKS_FILE
+    if endpoint is None and engine == "oxigraph" and not no_store and memory.parent.is_dir():
+        from pia_kg.sparql.text import remember_checks
+
+        remember_checks(memory)  # beside the store: a text checked before is not parsed again
+    saved.facts  # noqa: B018 - parse errors are reported before the graph is loaded
     if endpoint is not None:
         store = _endpoint(endpoint, auth=auth, auth_type=auth_type)
         _answer_from_store(saved, given, store, fmt=fmt, labels=labels, lang=lang, output=output)

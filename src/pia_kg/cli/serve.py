@@ -85,7 +85,8 @@ def serve(
     Routes: / (home), /sparql (SPARQL 1.1 Protocol; its Service Description without a query), /query
     (YASGUI), /questions (the saved questions) and /questions/NAME (one as a table), /id/TYPE/SLUG,
     /id/TYPE/ (the list of a type) and /ns (HTML, Turtle, JSON-LD, N-Triples or RDF/XML by content
-    negotiation, or by .html/.ttl/.jsonld/.nt/.rdf), /dumps/ and /dataset.ttl. Updates, SERVICE and LOAD are
+    negotiation, or by .html/.ttl/.jsonld/.nt/.rdf), /dumps/ and /dataset.ttl, and /reconcile (the
+    Reconciliation Service API 0.2, for OpenRefine: see README). Updates, SERVICE and LOAD are
     refused; FROM and the protocol's dataset only pick among the served graphs (one per file; a graph not
     served is empty); nothing outside the loaded graph is ever read.
 

@@ -79,6 +79,8 @@ FILE_TYPES = {
     "application/trig": ("TriG", EU_FILE_TYPE.RDF_TRIG),
     "application/ld+json": ("JSON-LD", EU_FILE_TYPE.JSON_LD),
     "application/rdf+xml": ("RDF/XML", EU_FILE_TYPE.RDF_XML),
+    "text/csv": ("CSV", EU_FILE_TYPE.CSV),
+    "application/json": ("JSON", EU_FILE_TYPE.JSON),
 }
 _ZONE = r"(?:Z|[+-]\d\d:\d\d)?"
 # datatype -> its lexical form, with the year, month and day it gives (xsd:dateTime: its date part)
@@ -92,21 +94,38 @@ DATE_FORMS = {
 
 @dataclass(frozen=True)
 class Dump:
-    """One published file: its path relative to the site base, format name, media type, size and sha256."""
+    """One published file: its path relative to the site base, format name, media type, size and sha256;
+    for a file that is not a dump of the whole graph, what it holds ((language, text) pairs) and the
+    standard it follows."""
 
     path: str
     format_name: str
     media_type: str
     byte_size: int
     sha256: str
+    descriptions: tuple[tuple[str, str], ...] = ()
+    conforms_to: str | None = None
 
     @classmethod
-    def of(cls, path: str, *, format_name: str, media_type: str, data: bytes) -> Dump:
-        return cls(path, format_name, media_type, len(data), hashlib.sha256(data).hexdigest())
+    def of(
+        cls,
+        path: str,
+        *,
+        format_name: str,
+        media_type: str,
+        data: bytes,
+        descriptions: tuple[tuple[str, str], ...] = (),
+        conforms_to: str | None = None,
+    ) -> Dump:
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(path, format_name, media_type, len(data), digest, descriptions, conforms_to)
 
 
-def describe_dataset(graph: Graph, *, dumps: list[Dump], base_url: str) -> Graph:
-    """The DCAT + VoID description of `graph` (the published union) and its `dumps`."""
+def describe_dataset(
+    graph: Graph, *, dumps: list[Dump], base_url: str, tables: tuple[Dump, ...] = ()
+) -> Graph:
+    """The DCAT + VoID description of `graph` (the published union), its `dumps` and its `tables` (the
+    files of the tabular data package: distributions, but not RDF dumps)."""
     description = bind_prefixes(Graph(bind_namespaces="none"))
     description.bind("spdx", SPDX)
     add = description.add
@@ -138,6 +157,9 @@ def describe_dataset(graph: Graph, *, dumps: list[Dump], base_url: str) -> Graph
     _add_partitions(description, graph)
     for dump in dumps:
         _add_distribution(description, dump, base_url)
+        description.add((DATASET, VOID.dataDump, URIRef(urljoin(base_url, dump.path))))
+    for table in tables:
+        _add_distribution(description, table, base_url)
     return description
 
 
@@ -283,7 +305,6 @@ def _add_distribution(description: Graph, dump: Dump, base_url: str) -> None:
     media_type = URIRef(IANA_MEDIA_TYPES + dump.media_type)
     add = description.add
     add((DATASET, DCAT.distribution, distribution))
-    add((DATASET, VOID.dataDump, url))
     add((distribution, RDF.type, DCAT.Distribution))
     add((distribution, DCTERMS.title, Literal(f"pia-kg ({dump.format_name})", lang="en")))
     for text in _distribution_descriptions(dump):
@@ -294,6 +315,9 @@ def _add_distribution(description: Graph, dump: Dump, base_url: str) -> None:
         file_type = FILE_TYPES[dump.media_type][1]
         add((distribution, DCTERMS["format"], file_type))
         add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+    if dump.conforms_to is not None:
+        add((distribution, DCTERMS.conformsTo, URIRef(dump.conforms_to)))
+        add((URIRef(dump.conforms_to), RDF.type, DCTERMS.Standard))
     add((distribution, DCAT.byteSize, Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
     add((distribution, DCAT.downloadURL, url))
     add((distribution, DCAT.accessURL, url))
@@ -306,7 +330,10 @@ def _add_distribution(description: Graph, dump: Dump, base_url: str) -> None:
 
 
 def _distribution_descriptions(dump: Dump) -> list[Literal]:
-    """What one dump holds, in English and French: the whole graph, in which format, kept in which graphs."""
+    """What one dump holds, in English and French: the whole graph, in which format, kept in which graphs;
+    or what the file says it holds."""
+    if dump.descriptions:
+        return [Literal(text, lang=lang) for lang, text in dump.descriptions]
     name = FILE_TYPES.get(dump.media_type, (dump.format_name, None))[0]
     export = EXPORT_FORMATS.get(dump.format_name)
     keeps_graphs = export is not None and export.keeps_graphs

@@ -21,8 +21,9 @@ import hashlib
 import itertools
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,8 @@ LINE_FORMATS = ("ntriples", "nquads")
 STORE_FORMATS = (*LINE_FORMATS, "jsonld")  # written from the store on disk by `pia-kg export`
 _RDF_FIRST = f"<{PREFIXES['rdf']}first>"
 _BLANK_OBJECT = re.compile(r" _:[^ \"<>]+ \.$")  # an N-Triples line whose object is a blank node
+# a blank node where N-Triples can hold one: the subject, at the start of a line, or the object, at its end
+_BLANK_TERM = re.compile(r"^_:(?P<subject>[^ ]+) | _:(?P<object>[^ \"<>]+) \.$", re.MULTILINE)
 
 
 def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
@@ -146,17 +149,24 @@ def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
     bytes as `export` gives from the files: blank nodes named as canonical_triples names them (RDFC-1.0 per
     graph, then a hash of the graph name and the canonical label), lines sorted and each once.
 
-    Nothing but the store is read: pyoxigraph writes each graph's lines; only the triples that hold a blank
-    node are renamed (in Python), so a graph of IRIs and literals costs no more than its dump."""
+    Nothing but the store is read: pyoxigraph writes each graph's lines; only the lines that hold a blank node
+    are parsed again, canonicalised and written by pyoxigraph, then their labels renamed in the text, so a
+    graph of IRIs and literals costs no more than its dump."""
     import pyoxigraph as ox
 
     lines: set[str] = set()
     for identifier in graph_ids:
         name = ox.NamedNode(str(identifier))
         dump = (store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name) or b"").decode("utf-8")
-        kept = [line for line in dump.split("\n") if line and not _holds_blank_node(line)]
-        renamed = _canonical_blank_triples(store, name, salt=str(identifier))
-        _add_lines(lines, [*kept, *_ntriples_lines(renamed)], name, fmt)
+        kept: list[str] = []
+        blank: list[str] = []
+        for line in dump.split("\n"):
+            # a blank node is the subject (at the start) or the object (" _:x ." at the end), never inside
+            if (line.startswith("_:") or " _:" in line) and _holds_blank_node(line):
+                blank.append(line)
+            elif line:
+                kept.append(line)
+        _add_lines(lines, [*kept, *_canonical_blank_lines(blank, salt=str(identifier))], name, fmt)
     return _sorted_bytes(lines)
 
 
@@ -213,27 +223,26 @@ def _holds_blank_node(line: str) -> bool:
     return line.startswith("_:") or _BLANK_OBJECT.search(line) is not None
 
 
-def _canonical_blank_triples(store: Any, name: Any, *, salt: str) -> list[Any]:
-    """The triples of one graph that hold a blank node, renamed as canonical_triples renames them."""
+def _canonical_blank_lines(lines: list[str], *, salt: str) -> list[str]:
+    """N-Triples lines of one graph that hold blank nodes, their labels renamed as canonical_triples renames
+    them: RDFC-1.0 by pyoxigraph, then `b` + a hash of `salt` (the graph name) and the canonical label."""
     import pyoxigraph as ox
 
-    pattern = f"GRAPH {name} {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }}"
-    found = store.query(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}")
-    holding = [ox.Quad(row[0], row[1], row[2]) for row in found]
-    dataset = ox.Dataset(holding)
+    if not lines:
+        return []
+    dataset = ox.Dataset(ox.parse("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    renamed: dict[str, Any] = {}
+    written = (ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")  # default graph
+    renamed: dict[str, str] = {}
 
-    def rename(term: Any) -> Any:
-        if type(term) is not ox.BlankNode:
-            return term
-        found = renamed.get(term.value)
+    def rename(match: re.Match[str]) -> str:
+        label = match.group("subject") or match.group("object")
+        found = renamed.get(label)
         if found is None:
-            digest = hashlib.sha256(f"{salt}\n{term.value}".encode()).hexdigest()[:16]
-            found = renamed[term.value] = ox.BlankNode(f"b{digest}")
-        return found
+            found = renamed[label] = "b" + hashlib.sha256(f"{salt}\n{label}".encode()).hexdigest()[:16]
+        return f"_:{found} " if match.group("subject") else f" _:{found} ."
 
-    return [ox.Triple(rename(quad.subject), quad.predicate, rename(quad.object)) for quad in dataset]
+    return [line for line in _BLANK_TERM.sub(rename, written).split("\n") if line]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -254,6 +263,50 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write `files` (relative path -> bytes) into a new folder beside `folder`, then swap it in place of
+    `folder`: a failure leaves the old folder whole, and nothing else is ever left in it."""
+    folder = Path(folder).absolute()
+    if not folder.parent.is_dir():
+        raise DataError(
+            f"{folder.parent}: no such folder", hint="Create the folder first, or choose another -o."
+        )
+    try:
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.new-"))
+    except OSError as err:
+        raise DataError(
+            f"{folder.parent}: cannot be written ({err.strerror or err})",
+            hint="Choose a folder you can write to with -o.",
+        ) from err
+    try:
+        for relpath, data in sorted(files.items()):
+            path = staging / relpath
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            os.chmod(path, 0o644)
+        swap_folder(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def swap_folder(staging: Path, output_dir: Path) -> None:
+    """Put `staging` in place of `output_dir`: old one aside, new one in, then delete the old one."""
+    os.chmod(staging, 0o755)
+    if not output_dir.exists():
+        os.replace(staging, output_dir)
+        return
+    retired = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.old-"))
+    os.rmdir(retired)
+    os.replace(output_dir, retired)
+    try:
+        os.replace(staging, output_dir)
+    except BaseException:
+        os.replace(retired, output_dir)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 @recursion_room()

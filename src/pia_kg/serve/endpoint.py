@@ -34,7 +34,7 @@ from pia_kg.sparql.engine import run_query
 from pia_kg.sparql.formats import RdfFormat, ResultFormat, serialize_result
 from pia_kg.sparql.results import GraphResult, QueryResult, SelectResult
 from pia_kg.sparql.saved import SavedQuery, query_from_text
-from pia_kg.sparql.text import parse_query
+from pia_kg.sparql.text import QueryFacts, facts_of, parse_query
 
 if TYPE_CHECKING:
     from rdflib.plugins.sparql.sparql import Query
@@ -114,6 +114,10 @@ class ProtocolQuery(SavedQuery):
             return query
         algebra = CompValue(query.algebra.name, **{**query.algebra, "datasetClause": None})
         return Query(query.prologue, algebra)
+
+    @cached_property
+    def facts(self) -> QueryFacts:
+        return facts_of(self.parsed)  # FROM and FROM NAMED allowed: never from the memory of checked texts
 
     @property
     def dataset_clause(self) -> tuple[tuple[str, ...], tuple[str, ...]]:

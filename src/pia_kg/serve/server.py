@@ -18,12 +18,18 @@ Routes:
   a file, `.ttl` and `.jsonld` for a graph), `/query`
   the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
   form), and every other file of the built site (dumps, dataset description, pages, CSS).
+- `/reconcile`: the Reconciliation Service API 0.2 for OpenRefine and other clients (reconcile.py): the
+  manifest, `queries=` and `extend=` by GET or POST form, `/reconcile/suggest/entity|type|property`,
+  `/reconcile/properties` (properties to fetch), `/reconcile/preview?id=` (an HTML card) and
+  `/reconcile/view?id=` (to the entity's page). Malformed requests get 400 with a JSON error.
 CORS is open (`Access-Control-Allow-Origin: *`) so that browser clients on other origins can query.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +38,7 @@ from urllib.parse import parse_qsl
 
 from rdflib import Graph, URIRef
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -46,6 +53,7 @@ from pia_kg.project import Project
 from pia_kg.publish.site.render import render
 from pia_kg.serve import endpoint
 from pia_kg.serve.conneg import choose, preferred_language
+from pia_kg.serve.reconcile import ReconcileError, Reconciler
 from pia_kg.serve.server_pages import ONTOLOGY_IRI, Snapshot
 from pia_kg.serve.workers import PoolBusy, QueryTimeout, WorkerFailed, WorkerPool
 
@@ -62,6 +70,8 @@ EXTENSIONS = {
 READ_ONLY = "pia-kg serve is read-only: nothing can change the served graph."
 SPARQL_PATHS = ("/sparql", "/sparql/")  # the trailing slash is what people (and the W3C tests) type too
 SEARCH_PATHS = ("/search", "/search.html", "/search.fr.html")  # answered here, not from the static site
+RECONCILE_PATHS = ("/reconcile", "/reconcile/")
+POST_PATHS = (*SPARQL_PATHS, *RECONCILE_PATHS)  # read-only all the same: POST carries queries there
 
 
 @dataclass(frozen=True)
@@ -255,6 +265,11 @@ def create_app(
         Route("/id/{kind}/{name}", server.resource, methods=["GET"]),
         Route("/ns", server.ontology, methods=["GET"]),
         Route("/ns.{ext}", server.ontology, methods=["GET"]),
+        *(Route(path, server.reconcile, methods=["GET", "POST", "OPTIONS"]) for path in RECONCILE_PATHS),
+        Route("/reconcile/suggest/{kind}", server.reconcile_suggest, methods=["GET"]),
+        Route("/reconcile/properties", server.reconcile_properties, methods=["GET"]),
+        Route("/reconcile/preview", server.reconcile_preview, methods=["GET"]),
+        Route("/reconcile/view", server.reconcile_view, methods=["GET"]),
     ]
     if yasgui is not None:
         routes.append(Mount("/static/yasgui", SiteFiles(directory=yasgui), name="yasgui"))
@@ -282,7 +297,7 @@ def create_app(
 
 class ReadOnlyMiddleware:
     """Refuse writes before any route sees them: SPARQL Update (403) and any method but GET/HEAD/OPTIONS
-    outside /sparql (405). POST on /sparql carries queries only; the route refuses `update=` itself."""
+    outside /sparql and /reconcile (405). POST there carries queries only; /sparql refuses `update=`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -296,7 +311,7 @@ class ReadOnlyMiddleware:
             response: Response | None = None
             if content_type == "application/sparql-update":
                 response = _text(403, f"SPARQL Update is not accepted. {READ_ONLY}")
-            elif scope["path"] not in SPARQL_PATHS or scope["method"] != "POST":
+            elif scope["path"] not in POST_PATHS or scope["method"] != "POST":
                 response = _text(405, f"{scope['method']} is not allowed here. {READ_ONLY}")
                 response.headers["Allow"] = "GET, HEAD, OPTIONS"
             if response is not None:
@@ -326,6 +341,7 @@ class _Server:
         self.settings = settings
         self.has_yasgui = yasgui is not None
         self.pool: WorkerPool | None = None
+        self.reconciler = Reconciler(snapshot.graph)
 
     # ------------------------------------------------------------------ SPARQL protocol
 
@@ -363,32 +379,38 @@ class _Server:
             return refused.response
         return _answer_response(answer)
 
-    async def _post_fields(self, request: Request) -> list[tuple[str, str]] | Response:
+    async def _post_fields(
+        self, request: Request, *, fail: Callable[[int, str, str | None], Response] = _text
+    ) -> list[tuple[str, str]] | Response:
+        """The fields of a POST form (or a SPARQL query body), or the error `fail` makes for a body too
+        large, not UTF-8 or of another type."""
+        limit = self.settings.max_body
+        too_large = (413, f"the request body is larger than {limit} bytes", "Send a shorter request.")
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.settings.max_body:
-            return _too_large(self.settings.max_body)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return fail(*too_large)
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
-            if len(body) > self.settings.max_body:
-                return _too_large(self.settings.max_body)
+            if len(body) > limit:
+                return fail(*too_large)
         header = request.headers.get("content-type", "")
         content_type = header.split(";")[0].strip().lower()
         charset = _parameter(header, "charset")
         if charset is not None and charset.lower() not in ("utf-8", "utf8"):  # Protocol 2.1.2 and 2.1.3
-            return _text(415, f"cannot read a body in {charset}", "Send the query as UTF-8.")
+            return fail(415, f"cannot read a body in {charset}", "Send the request as UTF-8.")
         try:
             text = bytes(body).decode("utf-8")
         except UnicodeDecodeError:
-            return _text(400, "the request body is not UTF-8")
+            return fail(400, "the request body is not UTF-8", None)
         if content_type == "application/x-www-form-urlencoded":
             return parse_qsl(text, keep_blank_values=True)
         if content_type == "application/sparql-query":
             return [("query", text)]
-        return _text(
+        return fail(
             415,
             f"cannot read a POST body of type {content_type or '(none)'}",
-            "Send application/x-www-form-urlencoded (query=...) or application/sparql-query.",
+            "Send application/x-www-form-urlencoded (query=... or queries=...) or application/sparql-query.",
         )
 
     def _service_description(self, request: Request) -> Response:
@@ -505,6 +527,91 @@ class _Server:
             path, media_type="text/html; charset=utf-8" if relpath.endswith(".html") else None
         )
 
+    # ------------------------------------------------------------------ reconciliation (reconcile.py)
+
+    async def reconcile(self, request: Request) -> Response:
+        """The manifest, or the answer to `queries=` (reconciliation) or `extend=` (data extension)."""
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+        fields = list(request.query_params.multi_items())
+        if request.method == "POST":
+            parsed = await self._post_fields(request, fail=_json_error)
+            if isinstance(parsed, Response):
+                return parsed
+            fields += parsed
+        given = {name: [value for key, value in fields if key == name] for name in ("queries", "extend")}
+        lang = _language(request)
+        if given["queries"] and given["extend"]:
+            return _json_error(400, "give queries= or extend=, not both", None)
+        try:
+            for name, values in given.items():
+                if len(values) > 1:
+                    raise ReconcileError(f"give one {name}= parameter, not {len(values)}")
+            # in a thread: a batch of fuzzy matches must not hold up the event loop (pages, SPARQL)
+            if given["queries"]:
+                answer = await run_in_threadpool(self.reconciler.reconcile, given["queries"][0], lang)
+                return _json(answer, request)
+            if given["extend"]:
+                return _json(
+                    await run_in_threadpool(self.reconciler.extend, given["extend"][0], lang), request
+                )
+        except ReconcileError as err:
+            return _json_error(400, err.message, err.hint)
+        if request.method == "POST":
+            return _json_error(
+                400, "no queries= or extend= in the request", "POST a form with queries={...}."
+            )
+        return _json(self.reconciler.manifest(str(request.base_url), lang), request)
+
+    async def reconcile_suggest(self, request: Request) -> Response:
+        """`/reconcile/suggest/entity|type|property?prefix=`: names that start with the prefix."""
+        suggest = {
+            "entity": self.reconciler.suggest_entities,
+            "type": self.reconciler.suggest_types,
+            "property": self.reconciler.suggest_properties,
+        }.get(request.path_params["kind"])
+        if suggest is None:
+            return _json_error(
+                404, f"no suggest service {request.path_params['kind']!r}", "Use entity, type or property."
+            )
+        prefix = request.query_params.get("prefix")
+        if prefix is None:
+            return _json_error(400, "give the prefix to complete: ?prefix=...", None)
+        try:
+            return _json(suggest(prefix, request.query_params.get("cursor"), _language(request)), request)
+        except ReconcileError as err:
+            return _json_error(400, err.message, err.hint)
+
+    async def reconcile_properties(self, request: Request) -> Response:
+        """`/reconcile/properties?type=&limit=`: the properties data extension can fetch for a type."""
+        params = request.query_params
+        try:
+            answer = self.reconciler.propose_properties(
+                params.get("type"), params.get("limit"), _language(request)
+            )
+        except ReconcileError as err:
+            return _json_error(400, err.message, err.hint)
+        return _json(answer, request)
+
+    async def reconcile_preview(self, request: Request) -> Response:
+        """`/reconcile/preview?id=`: a small HTML card (label, type, source) for OpenRefine's pop-up."""
+        iri = request.query_params.get("id")
+        if not iri:
+            return _json_error(400, "give the entity to preview: ?id=IRI", None)
+        card = self.reconciler.preview(iri, _language(request))
+        if card is None:
+            return _json_error(
+                404, f"no entity {iri!r} in the graph", "Preview an id that /reconcile returned."
+            )
+        return HTMLResponse(render("reconcile-preview.html.j2", card))
+
+    async def reconcile_view(self, request: Request) -> Response:
+        """`/reconcile/view?id=`: to the entity's page on this server (the manifest's view URL)."""
+        path = self.reconciler.view_path(request.query_params.get("id", ""))
+        if path is None:
+            return self._not_found_page(request)
+        return RedirectResponse(path, status_code=303)
+
     # ------------------------------------------------------------------ pages
 
     async def home(self, request: Request) -> Response:
@@ -602,6 +709,34 @@ class _Refused(Exception):
         self.response = response
 
 
+def _language(request: Request) -> str:
+    return preferred_language(request.headers.get("accept-language"), ("en", "fr"))
+
+
+_CALLBACK = re.compile(r"[A-Za-z_$][\w$.]{0,63}")
+
+
+def _json(document: Any, request: Request, status: int = 200) -> Response:
+    """JSON with sorted keys (the same request gives the same bytes); JSONP when `callback=` names a function,
+    as the suggest widgets of older clients ask."""
+    body = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    callback = request.query_params.get("callback")
+    if callback is not None and _CALLBACK.fullmatch(callback):
+        return Response(
+            f"{callback}({body});", status_code=status, media_type="text/javascript; charset=utf-8"
+        )
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _json_error(status: int, message: str, hint: str | None) -> Response:
+    """A reconciliation error: `{"status": 400, "error": message, "hint": ...}`."""
+    document: dict[str, Any] = {"error": message, "status": status}
+    if hint:
+        document["hint"] = hint
+    body = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    return Response(body, status_code=status, media_type="application/json")
+
+
 def _parameter(header: str, name: str) -> str | None:
     """The value of parameter `name` of a media type header (`text/x; charset="utf-8"` -> `utf-8`)."""
     for part in header.split(";")[1:]:
@@ -630,10 +765,6 @@ def _download(result: Any, fmt: str) -> Response:
     chosen = ResultFormat.from_name(fmt) or RdfFormat.from_name(fmt)
     body = serialize_result(result, chosen)
     return Response(body.encode("utf-8"), media_type=endpoint.media_type_with_charset(chosen.media_type))
-
-
-def _too_large(limit: int) -> Response:
-    return _text(413, f"the request body is larger than {limit} bytes", "Send a shorter query.")
 
 
 _EXTENSION_OF = {media_type: extension for extension, media_type in EXTENSIONS.items()}

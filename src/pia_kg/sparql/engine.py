@@ -103,7 +103,6 @@ def run_query(
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r}", hint=f"Use one of {', '.join(ENGINES)}.")
     saved = query_from_text(query) if isinstance(query, str) else query
-    prepared = saved.parsed
     bindings = bind_params(saved, params or {}, use_examples=use_examples)
     if isinstance(source, DiskStore):
         if engine != "oxigraph":
@@ -115,7 +114,7 @@ def run_query(
         store_for(source)  # built here, so that a time-limited child inherits it
         return run_limited(_evaluate_oxigraph, source, saved, bindings)
     graph = query_dataset(source) if isinstance(source, KnowledgeGraph) else source
-    return run_limited(_evaluate, graph, saved, prepared, bindings)
+    return run_limited(_evaluate, graph, saved, saved.parsed, bindings)
 
 
 def _evaluate_disk(disk: DiskStore, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:

@@ -17,7 +17,7 @@ from rdflib.term import Identifier
 from pia_kg.errors import QueryError
 from pia_kg.rdf.namespaces import PREFIXES, XSD, expand_curie
 from pia_kg.sparql.saved import Param, SavedQuery
-from pia_kg.sparql.text import LIST_HINT, query_variables
+from pia_kg.sparql.text import LIST_HINT
 
 _TYPED: dict[str, URIRef] = {
     "integer": URIRef(XSD.integer),
@@ -55,7 +55,7 @@ def bind_params(
     """
     declared = {param.name: param for param in query.params}
     if not declared and given:
-        declared = {name: Param(name, "term", "", "") for name in query_variables(query.parsed)}
+        declared = {name: Param(name, "term", "", "") for name in query.facts.variables}
     unknown = sorted(name for name in given if name not in declared)
     if unknown:
         raise QueryError(

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pia_kg.errors import QueryError
 from pia_kg.project import Project
 from pia_kg.sparql.results import Form
-from pia_kg.sparql.text import LIST_HINT, parse_query
+from pia_kg.sparql.text import LIST_HINT, QueryFacts, checked_facts, parse_query
 
 if TYPE_CHECKING:
     from rdflib.plugins.sparql.sparql import Query
@@ -33,12 +33,6 @@ _PARAM_LINE = re.compile(
 )
 
 PARAM_TYPES = ("iri", "string", "literal", "integer", "decimal", "boolean", "date", "term")
-_FORMS: dict[str, Form] = {
-    "SelectQuery": "SELECT",
-    "AskQuery": "ASK",
-    "ConstructQuery": "CONSTRUCT",
-    "DescribeQuery": "DESCRIBE",
-}
 
 
 @dataclass(frozen=True)
@@ -103,17 +97,20 @@ class SavedQuery:
         """The query parsed and translated to algebra; raises QueryError with `file:line:col`."""
         return parse_query(self.text, relpath=self.relpath)
 
+    @cached_property
+    def facts(self) -> QueryFacts:
+        """Form, order and variables, after the guards; a text that passed them before is not parsed again
+        (sparql/text.py, `remember_checks`). Raises QueryError with `file:line:col`."""
+        return checked_facts(self.text, relpath=self.relpath)
+
     @property
     def form(self) -> Form:
-        return _FORMS[self.parsed.algebra.name]
+        return cast(Form, self.facts.form)
 
     @property
     def is_ordered(self) -> bool:
         """True if the outer query has ORDER BY, so its row order is part of the answer."""
-        node = self.parsed.algebra.get("p")
-        while node is not None and getattr(node, "name", None) in ("Slice", "Distinct", "Reduced", "Project"):
-            node = node.get("p")
-        return getattr(node, "name", None) == "OrderBy"
+        return self.facts.ordered
 
 
 # ---------------------------------------------------------------- reading

@@ -9,9 +9,15 @@ Update is not accepted at all (SPARQL 1.1 Query section 13.2, Federated Query se
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef, Variable
@@ -28,6 +34,7 @@ LIST_HINT = "Run `pia-kg queries` to list saved queries and their parameters."
 _SERVICE_HINT = "Saved questions run on the local graph only; remove the SERVICE clause."
 _ESCAPE = re.compile(r"\\[uU][0-9A-Fa-f]{4}")
 _LONE_CR = re.compile(r"\r(?!\n)")
+_SERVICE_WORD = re.compile("service", re.IGNORECASE)
 
 
 def substitute(text: str, bindings: Mapping[str, Node]) -> str:
@@ -288,13 +295,110 @@ def query_variables(query: Query) -> set[str]:
     return {str(node) for node in algebra_nodes(query.algebra) if isinstance(node, Variable)}
 
 
+# ---------------------------------------------------------------- what the guards found, kept across runs
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    """What a query text that passed the guards is: its form, whether its outer query is ordered, and the
+    variables it mentions (the names an ad-hoc text accepts as parameters)."""
+
+    form: str
+    ordered: bool
+    variables: tuple[str, ...]
+
+
+_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+_MEMORY_SIZE = 2000  # texts kept; the oldest go first
+_MEMORY_VERSION = 1  # raise when the guards change: every text is checked again
+_memory: dict[str, QueryFacts] = {}
+_memory_file: Path | None = None
+
+
+def remember_checks(path: Path) -> None:
+    """Keep the facts of every query text that passed the guards in `path` (JSON), so that a text seen
+    before is not parsed again: rdflib's SPARQL parser costs about a third of a `pia-kg query` run.
+
+    Only the verdict of a success is kept, keyed by a hash of the exact text and of the versions of pia-kg
+    and rdflib. A text holding the word `service` in any case is parsed every time, so that an edited file can
+    never let a SERVICE clause past the guards. An unreadable file is ignored and written again.
+    """
+    global _memory_file
+    _memory_file = path
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        _memory.update({key: QueryFacts(f[0], bool(f[1]), tuple(f[2])) for key, f in stored.items()})
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        pass
+
+
+def checked_facts(text: str, *, relpath: str = _UNNAMED) -> QueryFacts:
+    """The facts of `text` after the guards of `parse_query` (which raise as it does), from memory if the very
+    text passed them before (see `remember_checks`)."""
+    key = _memory_key(text)
+    remembered = _memory.get(key) if key is not None else None
+    if remembered is not None:
+        return remembered
+    facts = facts_of(parse_query(text, relpath=relpath))
+    if key is not None:
+        _memory[key] = facts
+        while len(_memory) > _MEMORY_SIZE:  # a long-running server meets ever new texts
+            del _memory[next(iter(_memory))]
+        _write_memory()
+    return facts
+
+
+def facts_of(query: Query) -> QueryFacts:
+    """The facts of a parsed query."""
+    return QueryFacts(_FORMS[query.algebra.name], _is_ordered(query), tuple(sorted(query_variables(query))))
+
+
+def _is_ordered(query: Query) -> bool:
+    node = query.algebra.get("p")
+    while node is not None and getattr(node, "name", None) in ("Slice", "Distinct", "Reduced", "Project"):
+        node = node.get("p")
+    return getattr(node, "name", None) == "OrderBy"
+
+
+def _memory_key(text: str) -> str | None:
+    return None if _SERVICE_WORD.search(text) else _text_key(text)
+
+
+def _text_key(text: str) -> str:
+    from importlib.metadata import version
+
+    seed = f"{_MEMORY_VERSION}\n{version('pia-kg')}\n{version('rdflib')}\n{text}"
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def _write_memory() -> None:
+    if _memory_file is None:
+        return
+    data = json.dumps({key: [f.form, f.ordered, list(f.variables)] for key, f in _memory.items()})
+    try:
+        handle, temporary = tempfile.mkstemp(dir=_memory_file.parent, prefix=".checks.", suffix=".tmp")
+    except OSError:  # a read-only project: the checks are simply made again next time
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, _memory_file)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
 def check_oxigraph_query(text: str, *, relpath: str = "<text>") -> str:
     """Refuse a query that pyoxigraph could read differently from rdflib, then apply rdflib's algebra checks.
 
     Call it on the exact text handed to `pyoxigraph.Store.query` (after parameter substitution). Returns the
     text unchanged.
     """
-    from pia_kg.sparql.text import parse_query
 
     for pattern, what in ((_ESCAPE, "a \\u escape"), (_LONE_CR, "a carriage return without a line feed")):
         found = pattern.search(text)
@@ -304,5 +408,5 @@ def check_oxigraph_query(text: str, *, relpath: str = "<text>") -> str:
                 f"{relpath}:{line}: the query holds {what}, which SPARQL engines read differently",
                 hint="Write the character itself (UTF-8), and end lines with \\n.",
             )
-    parse_query(text, relpath=relpath)  # SERVICE anywhere, FROM, FROM NAMED and updates are refused
+    checked_facts(text, relpath=relpath)  # SERVICE anywhere, FROM, FROM NAMED and updates are refused
     return text

@@ -8,7 +8,6 @@ Nothing depends on the clock or on absolute paths, so two builds of the same inp
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,9 +20,18 @@ from pia_kg.check.sources import SourceTextError, load_source_text
 from pia_kg.check.validation import ValidationReport, read_query, validate
 from pia_kg.errors import ConfigError
 from pia_kg.graph.loading import KnowledgeGraph, load
+from pia_kg.graph.store import store_for
 from pia_kg.project import Project
+from pia_kg.publish.datapackage import distributions, package_files
 from pia_kg.publish.dataset_description import DESCRIPTIONS, TITLES, Dump, describe_dataset
-from pia_kg.publish.export import EXPORT_FORMATS, canonical_dataset, serialize, turtle, union_graph
+from pia_kg.publish.export import (
+    EXPORT_FORMATS,
+    canonical_dataset,
+    serialize,
+    swap_folder,
+    turtle,
+    union_graph,
+)
 from pia_kg.publish.site import pages as p
 from pia_kg.publish.site import questions as q
 from pia_kg.publish.site import search
@@ -40,6 +48,7 @@ from pia_kg.rdf.jsonld import (
 from pia_kg.rdf.namespaces import PIA, bind_prefixes
 
 DUMP_NAME = "pia-kg"
+PACKAGE_FOLDER = "datapackage"  # the CSV tables and datapackage.json
 W3ID_BASE = "https://w3id.org/pia-kg/"
 DEFAULT_BASE_URL = "http://localhost:8000/"
 
@@ -77,28 +86,11 @@ def build_release(project: Project, *, output_dir: Path, base_url: str | None = 
     try:
         dumps = write_release(kg, project, staging, base_url=base_url, redirect_base=redirect_base)
         files = sum(1 for path in staging.rglob("*") if path.is_file())
-        _swap(staging, output_dir)
+        swap_folder(staging, output_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BuildResult(report=report, built=True, output_dir=output_dir, files=files, dumps=tuple(dumps))
-
-
-def _swap(staging: Path, output_dir: Path) -> None:
-    """Put `staging` in place of `output_dir`: old one aside, new one in, then delete the old one."""
-    os.chmod(staging, 0o755)
-    if not output_dir.exists():
-        os.replace(staging, output_dir)
-        return
-    retired = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.old-"))
-    os.rmdir(retired)
-    os.replace(output_dir, retired)
-    try:
-        os.replace(staging, output_dir)
-    except BaseException:
-        os.replace(retired, output_dir)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 class _Writer:
@@ -140,7 +132,11 @@ def write_release(
         out.bytes(f"frames/{name}.json", dump_json(frame))
         view = frame_graph(data_graph, frame, context)
         out.bytes(f"views/{name}.jsonld", dump_json(view))
-    description = describe_dataset(graph, dumps=dumps, base_url=base_url)
+    package = package_files(store_for(kg))
+    for name, data in sorted(package.items()):
+        out.bytes(f"{PACKAGE_FOLDER}/{name}", data)
+    tables = distributions(package, folder=PACKAGE_FOLDER)
+    description = describe_dataset(graph, dumps=dumps, base_url=base_url, tables=tables)
     out.bytes("dataset.ttl", turtle(description).encode("utf-8"))
     out.bytes("dataset.jsonld", dump_json(compact_graph(description, context)))
     ontology = union_graph(canonical_dataset(kg, kinds=("ontology",)))
