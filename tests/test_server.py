@@ -497,7 +497,8 @@ def test_the_home_page_is_the_sites_home_with_sources_statements_and_downloads(
 def test_a_saved_question_link_runs_it_and_shows_a_table(client: LocalClient) -> None:
     page = client.get("/questions/timeline")
     assert page.status_code == 200
-    assert '<th scope="col">?date</th>' in page.text
+    assert '<th scope="col">Date</th>' in page.text
+    assert '<th scope="col">Precision of the date</th>' in page.text
 
 
 def test_a_saved_question_with_a_bad_parameter_says_what_is_wrong(client: LocalClient) -> None:

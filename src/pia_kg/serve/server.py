@@ -11,7 +11,11 @@ Routes:
   Turtle / JSON-LD / N-Triples / RDF/XML for machines, JSON-LD for `application/json` (`Vary: Accept`);
   `.html`, `.fr.html`, `.ttl`, `.jsonld`, `.nt` and `.rdf` URLs always work. Unknown resources get a 404
   page that suggests similar labels.
-- `/` home page, `/questions` the saved questions and `/questions/<name>` one answered as a table, `/query`
+- `/search?q=` the resources whose names, quotes or descriptions match (HTML, or JSON by `Accept` or
+  `?format=json`; `/search.fr.html` in French), matched as the static site's search page does.
+- `/` home page, `/questions` the saved questions and `/questions/<name>` one answered for people (columns
+  titled, values by label, parameters chosen from lists; `.fr.html` in French; `.csv`, `.json` the answer as
+  a file, `.ttl` and `.jsonld` for a graph), `/query`
   the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
   form), and every other file of the built site (dumps, dataset description, pages, CSS).
 - `/reconcile`: the Reconciliation Service API 0.2 for OpenRefine and other clients (reconcile.py): the
@@ -65,6 +69,7 @@ EXTENSIONS = {
 }
 READ_ONLY = "pia-kg serve is read-only: nothing can change the served graph."
 SPARQL_PATHS = ("/sparql", "/sparql/")  # the trailing slash is what people (and the W3C tests) type too
+SEARCH_PATHS = ("/search", "/search.html", "/search.fr.html")  # answered here, not from the static site
 RECONCILE_PATHS = ("/reconcile", "/reconcile/")
 POST_PATHS = (*SPARQL_PATHS, *RECONCILE_PATHS)  # read-only all the same: POST carries queries there
 
@@ -251,6 +256,7 @@ def create_app(
         Route("/", server.home, methods=["GET"]),
         *(Route(path, server.sparql, methods=["GET", "POST", "OPTIONS"]) for path in SPARQL_PATHS),
         Route("/query", server.query_ui, methods=["GET"]),
+        *(Route(path, server.search, methods=["GET"]) for path in SEARCH_PATHS),
         Route("/questions", server.questions, methods=["GET"]),
         Route("/questions/", server.questions, methods=["GET"]),
         Route("/questions/{name}", server.question, methods=["GET"]),
@@ -612,6 +618,31 @@ class _Server:
         """`/` is the site's English home page, the very file `/index.html` and `dist/index.html` are."""
         return self._site_file("index.html", request)
 
+    async def search(self, request: Request) -> Response:
+        """`/search?q=`: the resources matching the words, as HTML (`/search.fr.html` in French), or as JSON
+        for `?format=json` or `Accept: application/json`; the same matching as the static site's page."""
+        from pia_kg.serve.server_pages import search_answer, search_html
+
+        query = request.query_params.get("q", "")
+        fr = request.url.path.endswith(".fr.html") or request.query_params.get("lang") == "fr"
+        lang = "fr" if fr else "en"
+        wanted = request.query_params.get("format")
+        if wanted not in (None, "html", "json"):
+            return _text(400, f"unknown format {wanted!r}", "Use format=html or format=json.")
+        offers = (HTML, JSON)
+        accept = request.headers.get("accept")
+        media_type = {"html": HTML, "json": JSON}.get(wanted or "") or choose(offers, accept)
+        if media_type is None:
+            return _answer_response(endpoint.not_acceptable(offers, what="the search"))
+        if media_type == JSON:
+            body = search_answer(self.snapshot, query, lang=lang)
+            response: Response = Response(body, media_type="application/json")
+        else:
+            response = HTMLResponse(render("search.html.j2", search_html(self.snapshot, query, lang=lang)))
+        if wanted is None:
+            response.headers["Vary"] = "Accept"
+        return response
+
     async def questions(self, request: Request) -> Response:
         from pia_kg.serve.server_pages import questions_page
 
@@ -624,13 +655,23 @@ class _Server:
         return HTMLResponse(render("serve-query.html.j2", page))
 
     async def question(self, request: Request) -> Response:
-        from pia_kg.serve.server_pages import question_page
+        """`/questions/<name>` (`.html`, `.fr.html`): the question answered for the parameters of the URL;
+        `.csv`, `.json` (`.ttl`, `.jsonld` for a graph) or `?format=`: the answer as a file."""
+        from pia_kg.publish.site.questions import download_format
+        from pia_kg.serve.server_pages import question_labeller, question_page
 
-        name = request.path_params["name"]
+        name, lang, extension = _question_path(request.path_params["name"])
         saved = self.snapshot.question(name)
         if saved is None:
             return self._not_found_page(request)
-        params = {key: value for key, value in request.query_params.items() if value.strip()}
+        extension = request.query_params.get("format") or extension
+        fmt = download_format(saved, extension) if extension else None
+        if extension and fmt is None:
+            return self._not_found_page(request)
+        given = {
+            key: value for key, value in request.query_params.items() if value.strip() and key != "format"
+        }
+        params = question_labeller(self.snapshot).resolve(saved, given)
         result, error, status = None, None, 200
         try:
             result = await self._run(
@@ -640,8 +681,10 @@ class _Server:
             error, status = bytes(refused.response.body).decode("utf-8").strip(), refused.response.status_code
         if isinstance(result, str):
             result, error, status = None, result, 400
-        page = question_page(self.snapshot, saved, params=params, result=result, error=error)
-        return HTMLResponse(render("serve-question.html.j2", page), status_code=status)
+        if fmt is not None:
+            return _download(result, fmt) if error is None else _text(status, error or "")
+        page = question_page(self.snapshot, saved, params=params, result=result, error=error, lang=lang)
+        return HTMLResponse(render("question.html.j2", page), status_code=status)
 
     def _not_found_page(self, request: Request) -> Response:
         from pia_kg.serve.server_pages import not_found_page
@@ -698,6 +741,27 @@ def _parameter(header: str, name: str) -> str | None:
         if equals and key.strip().lower() == name:
             return value.strip().strip('"')
     return None
+
+
+def _question_path(name: str) -> tuple[str, str, str | None]:
+    """`timeline.fr.html` -> (`timeline`, `fr`, None); `timeline.csv` -> (`timeline`, `en`, `csv`)."""
+    if name.endswith(".fr.html"):
+        return name[: -len(".fr.html")], "fr", None
+    if name.endswith(".html"):
+        return name[: -len(".html")], "en", None
+    stem, dot, extension = name.rpartition(".")
+    if dot and extension in ("csv", "json", "ttl", "jsonld"):
+        return stem, "en", extension
+    return name, "en", None
+
+
+def _download(result: Any, fmt: str) -> Response:
+    """A saved question's answer as a file in `fmt` (a format name of sparql/formats.py)."""
+    from pia_kg.sparql.formats import RdfFormat, ResultFormat, serialize_result
+
+    chosen = ResultFormat.from_name(fmt) or RdfFormat.from_name(fmt)
+    body = serialize_result(result, chosen)
+    return Response(body.encode("utf-8"), media_type=endpoint.media_type_with_charset(chosen.media_type))
 
 
 _EXTENSION_OF = {media_type: extension for extension, media_type in EXTENSIONS.items()}

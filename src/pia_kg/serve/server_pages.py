@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Graph, URIRef
 
 from pia_kg.graph.loading import LABEL_PREDICATES, KnowledgeGraph
 from pia_kg.project import Project
 from pia_kg.publish.export import canonical_dataset, union_graph
 from pia_kg.publish.site import pages as p
 from pia_kg.rdf.jsonld import JsonObject
-from pia_kg.rdf.namespaces import ID_BASE, PIA, bind_prefixes, compact_iri
-from pia_kg.sparql.results import SelectResult
+from pia_kg.rdf.namespaces import ID_BASE, PIA, bind_prefixes
 from pia_kg.sparql.saved import SavedQuery
 
 ONTOLOGY_IRI = URIRef(str(PIA).rstrip("#"))
@@ -147,29 +145,6 @@ class QuestionLink:
 
 
 @dataclass(frozen=True)
-class Cell:
-    text: str
-    href: str | None = None
-    title: str | None = None
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class QuestionPage:
-    chrome: p.Chrome
-    name: str
-    title: str
-    description: str
-    form: str
-    params: tuple[tuple[str, str, str], ...]  # (name, value, doc)
-    variables: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    text: str  # ASK answer, CONSTRUCT Turtle or an error
-    error: bool
-    ui_href: str
-
-
-@dataclass(frozen=True)
 class QueryUiPage:
     chrome: p.Chrome
     title: str
@@ -212,56 +187,50 @@ def question_links(snapshot: Snapshot, *, root: str) -> tuple[QuestionLink, ...]
     )
 
 
+@dataclass(frozen=True)
+class QuestionContext:
+    """What the question pages label and link with: the served graph's labeller and resources."""
+
+    labeller: p.Labeller
+    iris: tuple[URIRef, ...]
+
+    def resolve(self, saved: SavedQuery, given: dict[str, str]) -> dict[str, str]:
+        """The parameters given, a choice's label standing for the choice (`Martin Tisné` -> its IRI)."""
+        from pia_kg.publish.site.questions import resolve_params
+
+        return resolve_params(saved, given, self.labeller, self.iris)
+
+
+def question_labeller(snapshot: Snapshot) -> QuestionContext:
+    """The question pages' context for `snapshot` (made once)."""
+    cached = _QUESTION_CONTEXTS.get(id(snapshot))
+    if cached is None or cached[0] is not snapshot:
+        iris = tuple(sorted(snapshot.paths.values(), key=str))
+        cached = (snapshot, QuestionContext(p.Labeller(snapshot.graph, pages=set(snapshot.paths)), iris))
+        _QUESTION_CONTEXTS.clear()
+        _QUESTION_CONTEXTS[id(snapshot)] = cached
+    return cached[1]
+
+
+_QUESTION_CONTEXTS: dict[int, tuple[Snapshot, QuestionContext]] = {}
+
+
 def question_page(
-    snapshot: Snapshot, saved: SavedQuery, *, params: dict[str, str], result: Any, error: str | None
-) -> QuestionPage:
-    """The answer to a saved question as an HTML table (SELECT), a word (ASK) or Turtle (graphs)."""
-    from pia_kg.sparql.formats import RdfFormat, serialize_graph
-    from pia_kg.sparql.results import AskResult, GraphResult
+    snapshot: Snapshot,
+    saved: SavedQuery,
+    *,
+    params: dict[str, str],
+    result: Any,
+    error: str | None,
+    lang: str,
+) -> Any:
+    """The answer to a saved question as a page for people, with a form to choose its parameters."""
+    from pia_kg.publish.site.questions import question_page as page
 
-    variables: tuple[str, ...] = ()
-    rows: tuple[tuple[Cell, ...], ...] = ()
-    text = error or ""
-    if isinstance(result, SelectResult):
-        variables = result.variables
-        rows = tuple(tuple(_cell(snapshot, term) for term in row) for row in result.rows)
-    elif isinstance(result, AskResult):
-        text = "yes" if result.value else "no"
-    elif isinstance(result, GraphResult):
-        text = serialize_graph(result.graph, RdfFormat.TURTLE)
-    shown = tuple(
-        (param.name, params.get(param.name, saved.examples.get(param.name, param.default or "")), param.doc)
-        for param in saved.params
+    context = question_labeller(snapshot)
+    return page(
+        saved, result, context.labeller, context.iris, lang=lang, live=True, given=params, error=error
     )
-    return QuestionPage(
-        chrome=chrome("../", other_href="../questions.fr.html"),
-        name=saved.name,
-        title=saved.title(),
-        description=saved.description(),
-        form=saved.form,
-        params=shown,
-        variables=variables,
-        rows=rows,
-        text=text,
-        error=error is not None,
-        ui_href=ui_href(saved, root="../"),
-    )
-
-
-def _cell(snapshot: Snapshot, term: Node | None) -> Cell:
-    if term is None:
-        return Cell("")
-    if isinstance(term, URIRef):
-        path = p.resource_path(str(term))
-        label = snapshot.labels.get(path or "")
-        if path in snapshot.paths:
-            return Cell(compact_iri(str(term)), href=f"../{path}", title=label)
-        if str(term).startswith(str(PIA)):
-            return Cell(compact_iri(str(term)), href=f"../ns#{str(term)[len(str(PIA)) :]}")
-        return Cell(compact_iri(str(term)))
-    if isinstance(term, Literal):
-        return Cell(str(term), lang=term.language)
-    return Cell(f"_:{term}")
 
 
 @dataclass(frozen=True)
@@ -319,3 +288,70 @@ def resource_iri(kind: str, slug: str) -> URIRef:
 def remove_folder(folder: Path) -> None:
     if folder.exists() and folder.name.startswith("pia-kg-serve-"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ search
+
+
+def search_entries(snapshot: Snapshot) -> tuple[Any, ...]:
+    """The search index of the served graph (built once per snapshot)."""
+    from pia_kg.publish.site.search import build_entries
+
+    cached = _SEARCH_ENTRIES.get(id(snapshot))
+    if cached is None or cached[0] is not snapshot:
+        cached = (snapshot, build_entries(snapshot.graph, snapshot.paths.values()))
+        _SEARCH_ENTRIES.clear()
+        _SEARCH_ENTRIES[id(snapshot)] = cached
+    return cached[1]
+
+
+_SEARCH_ENTRIES: dict[int, tuple[Snapshot, tuple[Any, ...]]] = {}
+
+
+def search_html(snapshot: Snapshot, query: str, *, lang: str) -> Any:
+    """The search page with the hits filled in (no script, no index)."""
+    from urllib.parse import urlencode
+
+    from pia_kg.publish.site.search import search, search_page
+
+    own = p.page_file("search", lang)
+    other_lang = p.UI[lang]["other_lang"]
+    suffix = f"?{urlencode({'q': query})}" if query else ""
+    page_chrome = p.Chrome(
+        lang=lang,
+        root="",
+        self_href=own,
+        other_href=p.page_file("search", other_lang) + suffix,
+        other_lang=other_lang,
+        ui=p.UI[lang],
+    )
+    kinds = [kind for kind, _ in snapshot.counts]
+    hits = search(search_entries(snapshot), query, lang=lang)
+    return search_page(page_chrome, kinds=kinds, query=query, hits=hits)
+
+
+def search_answer(snapshot: Snapshot, query: str, *, lang: str) -> bytes:
+    """The hits as JSON: each resource's IRI, page, title, kind, the field that matched and its excerpt."""
+    import json
+
+    from pia_kg.publish.site.search import search
+
+    hits = search(search_entries(snapshot), query, lang=lang)
+    document = {
+        "query": query,
+        "lang": lang,
+        "results": [
+            {
+                "iri": str(snapshot.paths[hit.path]),
+                "page": "/" + p.page_file(hit.path, lang),
+                "title": hit.title,
+                "kind": hit.kind,
+                "field": hit.field,
+                "text": hit.snippet,
+                "textLang": hit.lang,
+                "score": hit.score,
+            }
+            for hit in hits
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

@@ -3,7 +3,10 @@
 A header is the block of `# key: value` lines at the top of the file: `title`, `title@fr`, `description`,
 `description@fr`, `param: NAME TYPE [= DEFAULT] | doc` (no `=`: required; `=` and nothing after it:
 optional and left unbound), `example: NAME=VALUE` (the value the expected results use for a required
-parameter), and `expect: empty`, which marks a rule that `pia-kg validate` runs.
+parameter), `choices: NAME KIND...` (the resources a person picks a parameter from: IRI type folders such as
+`organisation place`, `*` for any resource, or quoted values such as `"en" "fr"`), `column: VARIABLE | English
+title | titre français` (what a result column is called for people), and `expect: empty`, which marks a rule
+that `pia-kg validate` runs.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class SavedQuery:
     params: tuple[Param, ...] = ()
     examples: dict[str, str] = field(default_factory=dict)
     header: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # variable -> (English, French)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # parameter -> kinds or quoted values
 
     @property
     def is_rule(self) -> bool:
@@ -78,6 +83,11 @@ class SavedQuery:
 
     def description(self, lang: str = "en") -> str:
         return self.descriptions.get(lang) or self.descriptions.get("en") or ""
+
+    def column_title(self, variable: str, lang: str = "en") -> str:
+        """The column's title for people (`# column:`) in `lang` (en or fr), else the variable's name."""
+        titles = self.columns.get(variable)
+        return variable if titles is None else titles[1 if lang == "fr" else 0]
 
     def param(self, name: str) -> Param | None:
         return next((param for param in self.params if param.name == name), None)
@@ -122,6 +132,8 @@ def query_from_text(text: str, *, name: str = "text", relpath: str = "<text>") -
     descriptions: dict[str, str] = {}
     params: list[Param] = []
     examples: dict[str, str] = {}
+    columns: dict[str, tuple[str, str]] = {}
+    choices: dict[str, tuple[str, ...]] = {}
     for number, key, value in _header_lines(text):
         header.setdefault(key, value)
         base, _, lang = key.partition("@")
@@ -134,6 +146,12 @@ def query_from_text(text: str, *, name: str = "text", relpath: str = "<text>") -
             if not sep:
                 raise QueryError(f"{relpath}:{number}: '# example:' needs NAME=VALUE", hint=LIST_HINT)
             examples[param_name.strip()] = example.strip()
+        elif key == "column":
+            variable, column = _parse_column(value, where=f"{relpath}:{number}")
+            columns[variable] = column
+        elif key == "choices":
+            param_name, kinds = _parse_choices(value, where=f"{relpath}:{number}")
+            choices[param_name] = kinds
     return SavedQuery(
         name=name,
         relpath=relpath,
@@ -143,6 +161,8 @@ def query_from_text(text: str, *, name: str = "text", relpath: str = "<text>") -
         params=tuple(params),
         examples=examples,
         header=header,
+        columns=columns,
+        choices=choices,
     )
 
 
@@ -168,6 +188,26 @@ def _parse_param(value: str, *, where: str) -> Param:
         )
     default = (match.group("default") or "").strip() if match.group("eq") else None
     return Param(match.group("name"), match.group("type"), default, (match.group("doc") or "").strip())
+
+
+def _parse_column(value: str, *, where: str) -> tuple[str, tuple[str, str]]:
+    parts = [part.strip() for part in value.split("|")]
+    if len(parts) != 3 or not all(parts):
+        raise QueryError(
+            f"{where}: '# column: {value}' is not VARIABLE | English title | titre français",
+            hint="Give the variable without '?', then its English and French titles, separated by '|'.",
+        )
+    return parts[0].lstrip("?"), (parts[1], parts[2])
+
+
+def _parse_choices(value: str, *, where: str) -> tuple[str, tuple[str, ...]]:
+    name, *kinds = value.split()
+    if not kinds:
+        raise QueryError(
+            f"{where}: '# choices: {value}' names no kind of resource",
+            hint='Write NAME KIND... (organisation place), NAME * for any resource, or NAME "en" "fr".',
+        )
+    return name, tuple(kinds)
 
 
 def list_queries(project: Project) -> list[SavedQuery]:

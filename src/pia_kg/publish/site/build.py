@@ -7,6 +7,7 @@ Nothing depends on the clock or on absolute paths, so two builds of the same inp
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ from pia_kg.publish.export import (
     union_graph,
 )
 from pia_kg.publish.site import pages as p
+from pia_kg.publish.site import questions as q
+from pia_kg.publish.site import search
 from pia_kg.publish.site.pictures import PagePictures, SitePictures
 from pia_kg.publish.site.reading import Reader, ReaderHome, ReaderPage, home_reading
 from pia_kg.publish.site.render import render, script_json
@@ -142,6 +145,7 @@ def write_release(
     out.bytes("ns.ttl", turtle(ontology).encode("utf-8"))
     out.bytes("ns.jsonld", dump_json(compact_graph(ontology, context, context_url=True)))
     _write_pages(out, graph, project=project, context=context, dumps=dumps)
+    _write_questions(out, kg, project, graph)
     out.text(".htaccess", htaccess(redirect_base))
     out.bytes("static/style.css", (Path(__file__).parent / "static" / "style.css").read_bytes())
     return dumps
@@ -191,6 +195,42 @@ def _write_pages(
         title = p.UI[lang]["questions"]
         page_q = p.QuestionsPage(p.make_chrome("questions", lang), title, *questions)
         out.text(p.page_file("questions", lang), render("questions.html.j2", page_q))
+    _write_search(out, graph, iris)
+
+
+def _write_search(out: _Writer, graph: Graph, iris: list[URIRef]) -> None:
+    """`search-index.json`, the script, and `search.html` / `search.fr.html`, which embed the index so that
+    they search from file:// too."""
+    document = search.index_document(search.build_entries(graph, iris))
+    compact = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    out.text("search-index.json", compact + "\n")
+    out.bytes("static/search.js", (Path(__file__).parent / "static" / "search.js").read_bytes())
+    kinds = sorted({path.split("/")[1] for iri in iris if (path := p.resource_path(str(iri)))})
+    for lang in p.LANGS:
+        chrome = p.make_chrome("search", lang)
+        page = search.search_page(chrome, kinds=kinds, index_json=script_json(document, compact=True))
+        out.text(p.page_file("search", lang), render("search.html.j2", page))
+
+
+def _write_questions(out: _Writer, kg: KnowledgeGraph, project: Project, graph: Graph) -> None:
+    """Each saved question (rules aside) answered for its default parameters: `questions/<name>.html` and
+    `.fr.html`, with the answer beside them as CSV and SPARQL JSON (Turtle and JSON-LD for a graph)."""
+    from pia_kg.sparql.engine import run_query
+    from pia_kg.sparql.formats import RdfFormat, ResultFormat, serialize_result
+    from pia_kg.sparql.saved import list_queries
+
+    iris = p.resources(graph)
+    labeller = p.Labeller(graph, pages={path for iri in iris if (path := p.resource_path(str(iri)))})
+    for saved in list_queries(project):
+        if saved.is_rule:
+            continue
+        result = run_query(kg, saved, use_examples=True)
+        for extension, name, _ in q.DOWNLOADS[saved.form]:
+            fmt = ResultFormat.from_name(name) or RdfFormat.from_name(name)
+            out.text(f"{q.QUESTIONS_DIR}/{saved.name}.{extension}", serialize_result(result, fmt))
+        for lang in p.LANGS:
+            page = q.question_page(saved, result, labeller, iris, lang=lang, live=False)
+            out.text(q.question_file(saved.name, lang), render("question.html.j2", page))
 
 
 def _write_pictures(out: _Writer, pictures: PagePictures) -> None:

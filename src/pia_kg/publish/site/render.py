@@ -30,9 +30,15 @@ def render(template: str, page: Any, **extra: Any) -> str:
     return environment().get_template(template).render(page=page, **extra)
 
 
-def script_json(document: Any) -> Markup:
-    """JSON for `<script type="application/ld+json">`; `<`, `>`, `&` are escaped so it cannot end early."""
-    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+def script_json(document: Any, *, compact: bool = False) -> Markup:
+    """JSON for `<script type="application/ld+json">`; `<`, `>`, `&` are escaped so it cannot end early.
+
+    `compact` leaves out the indentation (for data a script reads, not people).
+    """
+    if compact:
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
