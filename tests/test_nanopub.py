@@ -292,6 +292,22 @@ def test_cli_writes_one_file_per_fact_and_replaces_the_folder_as_a_whole(
     assert [path.name for path in tmp_path.iterdir()] == ["nanopubs"]
 
 
+def test_a_folder_that_holds_anything_else_is_never_replaced(runner: CliRunner, tmp_path: Path) -> None:
+    """`-o ~` by mistake: a folder with other files in it (or a subfolder) is refused, exit 2, untouched."""
+    for name, make in (("notes.txt", Path.write_text), ("sub", None)):
+        folder = tmp_path / f"home-{name}"
+        folder.mkdir()
+        (folder / "a.trig").write_text("kept", encoding="utf-8")
+        if make is None:
+            (folder / name).mkdir()
+        else:
+            make(folder / name, "kept", encoding="utf-8")
+        result = runner.invoke(cli, ["export", "-f", "nanopub", "-o", str(folder)])
+        assert result.exit_code == 2, result.output
+        assert f"holds {name!r}, which is not a nanopublication" in result.stderr
+        assert sorted(path.name for path in folder.iterdir()) == ["a.trig", name]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

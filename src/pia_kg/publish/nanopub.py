@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +38,7 @@ from pia_kg import __version__
 from pia_kg.errors import DataError, PiaError
 from pia_kg.graph.loading import KnowledgeGraph
 from pia_kg.publish.dataset_description import DATASET
+from pia_kg.publish.export import replace_folder
 from pia_kg.rdf.namespaces import DCAT, DCTERMS, OWL, PIA, PREFIXES, PROV, RDF, RDFS, XSD, compact_iri
 
 NP = Namespace("http://www.nanopub.org/nschema#")
@@ -431,41 +429,19 @@ def _triple_key(triple: Triple) -> tuple[str, ...]:
 
 
 def write_folder(output_dir: Path, nanopubs: list[Nanopublication]) -> None:
-    """Write one file per nanopublication into a new folder, then put it in place of `output_dir`.
-
-    A failure leaves `output_dir` as it was. An existing file (not a folder) at `output_dir` is refused.
-    """
-    output_dir = Path(output_dir).resolve()
+    """Write one file per nanopublication into a new folder, then put it in place of `output_dir`
+    (export.replace_folder). A failure leaves `output_dir` as it was. An existing file, or a folder that holds
+    anything but nanopublications (`*.trig` files), is refused: `-o ~` must never replace a home folder."""
+    output_dir = Path(output_dir).absolute()
     if output_dir.exists() and not output_dir.is_dir():
         raise DataError(f"{output_dir}: is a file", hint="Nanopublications go to a folder: give -o DIR.")
-    if not output_dir.parent.is_dir():
-        raise DataError(
-            f"{output_dir.parent}: no such folder", hint="Create the folder first, or choose another -o."
+    if output_dir.is_dir():
+        foreign = sorted(
+            entry.name for entry in output_dir.iterdir() if not (entry.is_file() and entry.suffix == ".trig")
         )
-    staging = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.nanopub-"))
-    try:
-        for nanopub in nanopubs:
-            path = staging / nanopub.file_name
-            path.write_bytes(nanopub.trig)
-            os.chmod(path, 0o644)
-        os.chmod(staging, 0o755)
-        _swap(staging, output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _swap(staging: Path, output_dir: Path) -> None:
-    """Put `staging` in place of `output_dir`: the old folder aside, the new one in, the old one deleted."""
-    if not output_dir.exists():
-        os.replace(staging, output_dir)
-        return
-    retired = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}.old-"))
-    os.rmdir(retired)
-    os.replace(output_dir, retired)
-    try:
-        os.replace(staging, output_dir)
-    except BaseException:
-        os.replace(retired, output_dir)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+        if foreign:
+            raise DataError(
+                f"{output_dir}: holds {foreign[0]!r}, which is not a nanopublication; it would be replaced",
+                hint="Give -o a new or empty folder, or one that an earlier export -f nanopub wrote.",
+            )
+    replace_folder(output_dir, {nanopub.file_name: nanopub.trig for nanopub in nanopubs})
