@@ -192,7 +192,8 @@ def test_an_invalid_graph_is_not_published_and_the_previous_output_stays(
     runner: CliRunner, tiny_project: Project
 ) -> None:
     output = tiny_project.root / "dist"
-    output.mkdir()
+    (output / "dumps").mkdir(parents=True)  # what an earlier build leaves
+    (output / "dataset.ttl").write_text("previous\n", encoding="utf-8")
     (output / "index.html").write_text("previous\n", encoding="utf-8")
     (tiny_project.data_dir / "people.ttl").write_text(
         "@prefix person: <https://w3id.org/pia-kg/id/person/> .\n"
@@ -203,9 +204,29 @@ def test_an_invalid_graph_is_not_published_and_the_previous_output_stays(
     assert result.exit_code == 1
     assert "Not built" in result.stderr
     assert "nameless" in result.stdout
-    assert [p.name for p in output.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in output.iterdir()) == ["dataset.ttl", "dumps", "index.html"]
     assert (output / "index.html").read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tiny_project.root.iterdir() if p.name.startswith(".dist")) == []
+
+
+@pytest.mark.parametrize("kind", ["a folder of other files", "a file"])
+def test_build_never_replaces_what_it_did_not_write(
+    runner: CliRunner, tiny_project: Project, kind: str
+) -> None:
+    """`pia-kg build -o ~` by mistake: a folder that holds anything and is not an earlier build, or a file,
+    is refused before anything is loaded (exit 2), and left as it was."""
+    output = tiny_project.root / "home"
+    if kind == "a file":
+        output.write_text("precious\n", encoding="utf-8")
+    else:
+        output.mkdir()
+        (output / "notes.txt").write_text("precious\n", encoding="utf-8")
+        (output / "index.html").write_text("precious\n", encoding="utf-8")
+    result = runner.invoke(cli, ["--project", str(tiny_project.root), "build", "-o", str(output)])
+    assert result.exit_code == 2, result.output
+    assert "Give -o" in result.stderr or "is a file" in result.stderr  # click checks -o names no file
+    kept = output if kind == "a file" else output / "notes.txt"
+    assert kept.read_text(encoding="utf-8") == "precious\n"
 
 
 def test_build_refuses_the_persistent_identifier_as_base_url(

@@ -78,9 +78,10 @@ def build_release(project: Project, *, output_dir: Path, base_url: str | None = 
             f"--base-url {base_url} is the persistent identifier itself: the redirect would point to itself",
             hint="Pass the address where the site is served, e.g. --base-url https://example.org/pia-kg/.",
         )
+    output_dir = Path(output_dir).resolve()
+    check_replaceable(output_dir)
     kg = load(project)
     report = validate(kg, sources_dir=project.sources_dir, queries_dir=project.queries_dir, root=project.root)
-    output_dir = Path(output_dir).resolve()
     if not report.conforms:
         return BuildResult(report=report, built=False, output_dir=output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +94,23 @@ def build_release(project: Project, *, output_dir: Path, base_url: str | None = 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BuildResult(report=report, built=True, output_dir=output_dir, files=files, dumps=tuple(dumps))
+
+
+# what every build writes: a folder without them is not an earlier build, and is never replaced
+_BUILD_SIGNS = ("index.html", "dataset.ttl", "dumps")
+
+
+def check_replaceable(output_dir: Path) -> None:
+    """Refuse an output folder that the build would replace but did not write: a file, or a folder that holds
+    something and is not an earlier build (`-o ~` must never replace a home folder)."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ConfigError(f"{output_dir}: is a file", hint="Give -o a folder: the build writes a whole site.")
+    earlier_build = all((output_dir / sign).exists() for sign in _BUILD_SIGNS)
+    if output_dir.is_dir() and any(output_dir.iterdir()) and not earlier_build:
+        raise ConfigError(
+            f"{output_dir}: is not empty and was not written by pia-kg build; the build would replace it",
+            hint="Give -o a new or empty folder, or one that an earlier build wrote (such as dist).",
+        )
 
 
 class _Writer:
