@@ -7,9 +7,10 @@ came from. Nothing is fetched: owl:imports are never followed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from typing import Literal as KindName
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -80,6 +81,9 @@ class KnowledgeGraph(FileGraphs):
     shapes_ids: tuple[URIRef, ...]
     data_ids: tuple[URIRef, ...]
     index: SourceIndex
+    # what is built from this graph once and kept with it (its Oxigraph store, its query dataset): the graph
+    # is read-only once loaded, so they never go stale, and they go when it goes
+    derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def union(self, *kinds: Kind) -> Graph:
         """A fresh plain Graph with the triples of the given kinds (all if none), as pySHACL needs."""

@@ -8,9 +8,7 @@ the default graph, like rdflib's Dataset default union.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,18 +21,6 @@ if TYPE_CHECKING:
     import pyoxigraph
 
 DATA_KINDS: tuple[Kind, ...] = ("ontology", "data")
-
-
-@dataclass
-class _Built:
-    """The store of one KnowledgeGraph, for the given kinds of files."""
-
-    owner: weakref.ref[KnowledgeGraph]
-    kinds: tuple[Kind, ...]
-    store: pyoxigraph.Store
-
-
-_CACHE: dict[int, _Built] = {}
 
 
 def build_store(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
@@ -53,13 +39,10 @@ def build_store(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> py
 
 def store_for(kg: KnowledgeGraph, *, kinds: Iterable[Kind] = DATA_KINDS) -> pyoxigraph.Store:
     """The store of `kg`, built once per KnowledgeGraph and kinds: repeated queries do not convert again."""
-    chosen = tuple(kinds)
-    cached = _CACHE.get(id(kg))
-    if cached is not None and cached.owner() is kg and cached.kinds == chosen:
-        return cached.store
-    key = id(kg)
-    store = build_store(kg, kinds=chosen)
-    _CACHE[key] = _Built(weakref.ref(kg, lambda _ref: _CACHE.pop(key, None)), chosen, store)
+    key = ("oxigraph store", tuple(kinds))
+    store = kg.derived.get(key)
+    if store is None:
+        store = kg.derived[key] = build_store(kg, kinds=key[1])
     return store
 
 

@@ -10,9 +10,9 @@ import difflib
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rdflib import Graph, URIRef
 
@@ -40,6 +40,8 @@ class Snapshot:
     context: JsonObject
     site_dir: Path
     counts: tuple[tuple[str, int], ...]
+    # what the pages build from the snapshot once (question context, search entries), kept with it
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def description(self, iri: URIRef) -> Graph:
         """The concise bounded description of `iri` plus the labels of the resources it links to; for the
@@ -203,16 +205,12 @@ class QuestionContext:
 
 def question_labeller(snapshot: Snapshot) -> QuestionContext:
     """The question pages' context for `snapshot` (made once)."""
-    cached = _QUESTION_CONTEXTS.get(id(snapshot))
-    if cached is None or cached[0] is not snapshot:
+    context = snapshot.derived.get("questions")
+    if context is None:
         iris = tuple(sorted(snapshot.paths.values(), key=str))
-        cached = (snapshot, QuestionContext(p.Labeller(snapshot.graph, pages=set(snapshot.paths)), iris))
-        _QUESTION_CONTEXTS.clear()
-        _QUESTION_CONTEXTS[id(snapshot)] = cached
-    return cached[1]
-
-
-_QUESTION_CONTEXTS: dict[int, tuple[Snapshot, QuestionContext]] = {}
+        context = QuestionContext(p.Labeller(snapshot.graph, pages=set(snapshot.paths)), iris)
+        snapshot.derived["questions"] = context
+    return cast(QuestionContext, context)
 
 
 def question_page(
@@ -297,15 +295,10 @@ def search_entries(snapshot: Snapshot) -> tuple[Any, ...]:
     """The search index of the served graph (built once per snapshot)."""
     from pia_kg.publish.site.search import build_entries
 
-    cached = _SEARCH_ENTRIES.get(id(snapshot))
-    if cached is None or cached[0] is not snapshot:
-        cached = (snapshot, build_entries(snapshot.graph, snapshot.paths.values()))
-        _SEARCH_ENTRIES.clear()
-        _SEARCH_ENTRIES[id(snapshot)] = cached
-    return cached[1]
-
-
-_SEARCH_ENTRIES: dict[int, tuple[Snapshot, tuple[Any, ...]]] = {}
+    entries = snapshot.derived.get("search")
+    if entries is None:
+        entries = snapshot.derived["search"] = build_entries(snapshot.graph, snapshot.paths.values())
+    return cast(tuple[Any, ...], entries)
 
 
 def search_html(snapshot: Snapshot, query: str, *, lang: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rdflib import Dataset, Graph
 from rdflib.query import Result
@@ -56,7 +56,6 @@ def raw_answer(
 # ---------------------------------------------------------------- running
 
 
-_DATASETS: dict[int, tuple[KnowledgeGraph, Dataset]] = {}
 
 
 def query_dataset(kg: KnowledgeGraph) -> Dataset:
@@ -64,18 +63,16 @@ def query_dataset(kg: KnowledgeGraph) -> Dataset:
 
     Built once per loaded graph (the last few are kept), which is treated as read-only once loaded.
     """
-    cached = _DATASETS.get(id(kg))
-    if cached is not None and cached[0] is kg:
-        return cached[1]
+    cached = kg.derived.get("query dataset")
+    if cached is not None:
+        return cast(Dataset, cached)
     dataset = Dataset(default_union=True)
     bind_prefixes(dataset)
     for identifier in kg.graph_ids("ontology", "data"):
         named = dataset.graph(identifier)
         for triple in kg.dataset.graph(identifier):
             named.add(triple)
-    if len(_DATASETS) >= 4:
-        _DATASETS.pop(next(iter(_DATASETS)))
-    _DATASETS[id(kg)] = (kg, dataset)
+    kg.derived["query dataset"] = dataset
     return dataset
 
 
