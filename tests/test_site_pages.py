@@ -246,7 +246,8 @@ const jobs = JSON.parse(fs.readFileSync(jobsFile, "utf8"));
         let summary = false;
         for (let i = 0; i < 400 && !summary; i++) {
           await page.keyboard.press("Tab");
-          summary = await page.evaluate(() => document.activeElement.tagName === "SUMMARY");
+          summary = await page.evaluate(() => document.activeElement.tagName === "SUMMARY"
+            && document.activeElement.parentElement.classList.contains("as-data"));
         }
         if (summary) {
           await page.keyboard.press("Enter");
