@@ -123,3 +123,26 @@ def test_the_memory_keeps_the_latest_texts_only(memory: Path, monkeypatch: pytes
     remember_checks(memory)
     checked_facts("ASK {}")
     assert len(json.loads(memory.read_text(encoding="utf-8"))) == 3
+
+
+def test_a_checkout_run_without_installing_still_checks_and_remembers(
+    memory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`PYTHONPATH=src python -m pia_kg`: no pia-kg distribution to read a version from."""
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name == "pia-kg":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    sparql_text._versions.cache_clear()
+    try:
+        remember_checks(memory)
+        assert checked_facts(TIMELINE).form == "SELECT"
+        assert "pia-kg unknown" in sparql_text._versions()
+    finally:
+        sparql_text._versions.cache_clear()

@@ -370,10 +370,23 @@ def _memory_key(text: str) -> str | None:
 
 
 def _text_key(text: str) -> str:
-    from importlib.metadata import version
-
-    seed = f"{_MEMORY_VERSION}\n{version('pia-kg')}\n{version('rdflib')}\n{text}"
+    seed = f"{_MEMORY_VERSION}\n{_versions()}\n{text}"
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _versions() -> str:
+    """The versions of pia-kg and rdflib, which the verdicts depend on (a checkout run without installing has
+    no pia-kg distribution: its memory is then keyed by rdflib's version and the guards' own)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("pia-kg", "rdflib"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} unknown")
+    return ", ".join(found)
 
 
 def _write_memory() -> None:
