@@ -6,7 +6,7 @@ came from. Nothing is fetched: owl:imports are never followed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -126,12 +126,8 @@ def load(project: Project, *, data_paths: Sequence[Path] | None = None) -> Knowl
     bind_prefixes(dataset)
     index = SourceIndex()
     loaded: dict[str, list[URIRef]] = {kind: [] for kind in KINDS}
-    for kind, path in input_files(project, data_paths):
-        relpath = project.relative(path)
+    for kind, path, relpath, text in read_inputs(project, data_paths):
         identifier = graph_id(relpath)
-        if identifier in loaded[kind]:
-            continue
-        text = read_text(path, relpath=relpath)
         graph = parse_file_text(text, path=path, relpath=relpath, into=dataset.graph(identifier))
         index.add_file(relpath, text, graph)
         loaded[kind].append(identifier)
@@ -153,6 +149,19 @@ def input_files(project: Project, data_paths: Sequence[Path] | None = None) -> l
         *(("shapes", path) for path in project.shapes_files()),
         *(("data", path) for path in data_files),
     ]
+
+
+def read_inputs(
+    project: Project, data_paths: Sequence[Path] | None = None
+) -> Iterator[tuple[Kind, Path, str, str]]:
+    """Each input file once (a file named twice is read once), in load order: its kind, path, repo-relative
+    path and text, read with the size limit and the loader's errors."""
+    seen: set[tuple[Kind, str]] = set()
+    for kind, path in input_files(project, data_paths):
+        relpath = project.relative(path)
+        if (kind, relpath) not in seen:
+            seen.add((kind, relpath))
+            yield kind, path, relpath, read_text(path, relpath=relpath)
 
 
 def graph_kind(identifier: URIRef) -> Kind:

@@ -23,11 +23,11 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from pia_kg.graph.loading import KINDS, LABEL_PREDICATES, FileGraphs, Kind, KnowledgeGraph, input_files
+from pia_kg.graph.loading import KINDS, LABEL_PREDICATES, FileGraphs, Kind, KnowledgeGraph, read_inputs
 from pia_kg.graph.store import store_for
 from pia_kg.project import Project
 from pia_kg.rdf.namespaces import bind_prefixes
-from pia_kg.rdf.parsing import GRAPH_PREFIX, SourceIndex, graph_id, parse_file_text, read_text
+from pia_kg.rdf.parsing import GRAPH_PREFIX, SourceIndex, graph_id, parse_file_text
 from pia_kg.rdf.terms import to_oxigraph, to_rdflib
 
 _FAST_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
@@ -151,12 +151,8 @@ def load_checked(project: Project, *, data_paths: Sequence[Path] | None = None) 
     index = SourceIndex()
     written: list[str] = []
     loaded: dict[str, list[URIRef]] = {kind: [] for kind in KINDS}
-    for kind, path in input_files(project, data_paths):
-        relpath = project.relative(path)
+    for kind, path, relpath, text in read_inputs(project, data_paths):
         identifier = graph_id(relpath)
-        if identifier in loaded[kind]:
-            continue
-        text = read_text(path, relpath=relpath)
         if kind == "shapes":
             graph = parse_file_text(text, path=path, relpath=relpath)
             shapes += graph
