@@ -71,6 +71,7 @@ def _copy(package: Path, tmp_path: Path) -> Path:
 # ---- Frictionless ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_frictionless_library_finds_the_package_valid(package: Path) -> None:
     report = frictionless.validate(str(package / PACKAGE_FILE))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])

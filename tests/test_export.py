@@ -285,6 +285,7 @@ def test_json_ld_written_from_a_store_is_the_bytes_pyld_writes_for_the_whole_gra
     assert export(kg, "jsonld", context=context) == whole
 
 
+@pytest.mark.slow
 def test_json_ld_keeps_literals_with_line_separators(tmp_path: Path) -> None:
     """pyld cannot compact these from rdflib's N-Quads (it splits lines at U+2028 too); written node by node
     from pyoxigraph's escaped N-Triples, they come back whole through pyld's own toRDF."""
@@ -295,6 +296,7 @@ def test_json_ld_keeps_literals_with_line_separators(tmp_path: Path) -> None:
     assert isomorphic(to_rdf_graph(json.loads(data), context), kg.union("ontology", "data"))
 
 
+@pytest.mark.slow
 def test_json_ld_of_a_graph_with_rdf_lists_keeps_them_as_lists() -> None:
     """The shapes hold RDF lists (sh:in, sh:or): pyld writes them as @list, so such a graph is compacted
     whole, and the blank nodes keep their canonical labels."""

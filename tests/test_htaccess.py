@@ -72,6 +72,7 @@ def _file(dist: Path, target: str) -> Path:
     return dist / target[len(BASE_URL) :].split("#")[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("media_type", sorted(MEDIA_TYPES))
 def test_every_resource_iri_maps_to_an_existing_file_for_each_media_type(
     site: tuple[Path, list[Rule]], media_type: str
@@ -91,6 +92,7 @@ def test_every_resource_iri_maps_to_an_existing_file_for_each_media_type(
             assert target == f"{BASE_URL}{resource_path(iri)}{MEDIA_TYPES[media_type]}"
 
 
+@pytest.mark.slow
 def test_a_browser_preferring_french_gets_the_french_page(site: tuple[Path, list[Rule]]) -> None:
     dist, rules = site
     accept = "text/html,application/xhtml+xml,*/*;q=0.8"
@@ -99,6 +101,7 @@ def test_a_browser_preferring_french_gets_the_french_page(site: tuple[Path, list
     assert _file(dist, target).is_file()
 
 
+@pytest.mark.slow
 def test_the_dataset_iri_and_other_paths_redirect_to_the_site(site: tuple[Path, list[Rule]]) -> None:
     dist, rules = site
     assert resolve(rules, "dataset", accept="text/turtle")[1] == f"{BASE_URL}dataset.ttl"
@@ -109,6 +112,7 @@ def test_the_dataset_iri_and_other_paths_redirect_to_the_site(site: tuple[Path, 
     assert resolve(rules, "dumps/pia-kg.ttl", accept="*/*")[1] == f"{BASE_URL}dumps/pia-kg.ttl"
 
 
+@pytest.mark.slow
 def test_issue_12_without_base_url_the_rules_redirect_within_the_served_folder(
     runner: CliRunner, project: Project
 ) -> None:

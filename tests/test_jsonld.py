@@ -42,6 +42,7 @@ def test_pyld_expands_the_export_to_a_graph_isomorphic_to_the_source() -> None:
     assert isomorphic(to_rdf_graph(_exported(), context), kg.union("ontology", "data"))
 
 
+@pytest.mark.slow
 def test_rdflib_json_ld_parser_agrees_with_pyld() -> None:
     context = repository()[2]
     parsed = Graph().parse(data=json.dumps(_exported()), format="json-ld")
@@ -232,6 +233,7 @@ def _graphs(draw: st.DrawFn) -> Graph:
     return graph
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graph=_graphs())
 def test_node_by_node_compaction_writes_the_bytes_pyld_writes_for_the_whole_graph(graph: Graph) -> None:
@@ -243,6 +245,7 @@ def test_node_by_node_compaction_writes_the_bytes_pyld_writes_for_the_whole_grap
     assert compact_ntriples(lines, context) == dump_json(compact_graph(graph, context))
 
 
+@pytest.mark.slow
 def test_node_by_node_compaction_of_the_real_data_is_pyld_s_document() -> None:
     _, kg, context = repository()
     graph = kg.union("ontology", "data")

@@ -11,6 +11,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO_ROOT
 
 MARKERS = ("slow", "external", "browser")
@@ -110,6 +112,7 @@ def pytest_configure(config):
 """
 
 
+@pytest.mark.slow
 def test_the_guard_fails_a_test_that_starts_or_uses_an_outside_program_without_its_marker(
     tmp_path: Path,
 ) -> None:

@@ -123,6 +123,7 @@ def test_the_check_rejects_a_nanopublication_whose_assertion_was_changed(
         _checked(tampered)
 
 
+@pytest.mark.slow
 def test_the_union_of_the_assertions_is_the_data_graphs_sourced_facts(
     repository: Project, unsigned: list[Nanopublication]
 ) -> None:

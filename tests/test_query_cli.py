@@ -252,6 +252,7 @@ def test_queries_lists_as_json(runner: CliRunner) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_update_expected_writes_then_accepts_new_results(runner: CliRunner, project: Project) -> None:
     expected_dir = project.queries_dir / "expected"
     args = ["--project", str(project.root), "query", "--update-expected"]

@@ -130,6 +130,7 @@ def table(html: str) -> tuple[list[str], list[list[str]]]:
     return [entities.unescape(title) for title in head], cells
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("saved", QUESTIONS, ids=lambda saved: saved.name)
 def test_each_question_has_an_english_and_a_french_page(dist: Path, saved: SavedQuery) -> None:
     for lang in p.LANGS:
@@ -143,6 +144,7 @@ def test_each_question_has_an_english_and_a_french_page(dist: Path, saved: Saved
     assert f'href="questions/{saved.name}.fr.html"' in questions_page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("saved", SELECTS, ids=lambda saved: saved.name)
 def test_the_csv_and_json_files_parse_and_hold_the_rows_of_the_page(dist: Path, saved: SavedQuery) -> None:
     folder = dist / q.QUESTIONS_DIR
@@ -156,6 +158,7 @@ def test_the_csv_and_json_files_parse_and_hold_the_rows_of_the_page(dist: Path, 
     assert len(cells) == len(from_json) > 0
 
 
+@pytest.mark.slow
 def test_values_show_by_label_and_link_to_their_pages(dist: Path) -> None:
     html = (dist / "questions" / "timeline.fr.html").read_text("utf-8")
     assert "event:current-ai--lancement" not in html.split("<details")[0]
@@ -166,6 +169,7 @@ def test_values_show_by_label_and_link_to_their_pages(dist: Path) -> None:
     assert "<td><span>no</span></td>" in funding  # fundersComplete false, in words
 
 
+@pytest.mark.slow
 def test_a_static_page_names_the_parameters_it_was_answered_for(dist: Path) -> None:
     html = (dist / "questions" / "agreements-by-party.fr.html").read_text("utf-8")
     assert "<form" not in html.split('<main id="main">')[1]
@@ -181,6 +185,7 @@ def client() -> Iterator[LocalClient]:
         yield local
 
 
+@pytest.mark.slow
 def test_the_served_page_offers_each_parameter_as_a_list_with_the_value_in_use_selected(
     client: LocalClient,
 ) -> None:
@@ -194,6 +199,7 @@ def test_the_served_page_offers_each_parameter_as_a_list_with_the_value_in_use_s
     assert 'href="agreements-by-party.html?party=organisation%3Acurrent-ai"' in page.text  # other language
 
 
+@pytest.mark.slow
 def test_a_label_in_the_address_answers_for_its_resource(client: LocalClient) -> None:
     page = client.get("/questions/statements-by-person", params={"person": "Martin Tisné"})
     assert page.status_code == 200
@@ -201,6 +207,7 @@ def test_a_label_in_the_address_answers_for_its_resource(client: LocalClient) ->
     assert len(cells) == 2 and all(row[1] == "Martin Tisné" for row in cells)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["statements-by-person", "funding-commitments", "agreements-by-party"])
 def test_the_served_downloads_parse_and_hold_the_same_rows_as_the_page(
     client: LocalClient, name: str
@@ -221,6 +228,7 @@ def test_the_served_downloads_parse_and_hold_the_same_rows_as_the_page(
     assert len(cells) == len(records) - 1 > 0
 
 
+@pytest.mark.slow
 def test_a_graph_question_downloads_as_turtle_and_json_ld_and_a_wrong_format_is_not_found(
     client: LocalClient,
 ) -> None:

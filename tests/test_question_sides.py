@@ -33,6 +33,12 @@ from pia_kg.sparql.scope import with_values_at_top
 
 from .conftest import REPO_ROOT, SOURCE_FILE, SOURCES_DIR
 
+# The whole-graph checks take seconds on rdflib: the quick set runs them on the default engine, make test
+# on both.
+ENGINES_RDFLIB_SLOW = [
+    pytest.param(engine, marks=pytest.mark.slow) if engine == "rdflib" else engine for engine in ENGINES
+]
+
 REPO = Project(REPO_ROOT, SOURCES_DIR)
 KG = load_for_queries(REPO)
 SAVED = {saved.name: saved for saved in list_queries(REPO) if not saved.is_rule}
@@ -338,7 +344,7 @@ def test_only_the_initial_investment_leaves_its_funders_open(engine: str, lang: 
     assert {row["unnamedFunders"].language for row in found} == {str(lang)}
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES_RDFLIB_SLOW)
 def test_each_organisation_subgraph_holds_what_the_organisation_takes_part_in(engine: str) -> None:
     whole = WHOLE
     expected = {
@@ -448,7 +454,7 @@ def test_statements_on_a_theme_are_the_ones_indexed_under_it(engine: str) -> Non
     }
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES_RDFLIB_SLOW)
 def test_every_span_of_every_fact_is_the_source_text_between_its_offsets(engine: str) -> None:
     text = (SOURCES_DIR / SOURCE_FILE).read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -461,7 +467,7 @@ def test_every_span_of_every_fact_is_the_source_text_between_its_offsets(engine:
             assert text[int(span["start"]) : int(span["end"])] == str(span["exact"]), fact
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES_RDFLIB_SLOW)
 def test_each_description_holds_every_triple_in_and_out_of_the_resource(engine: str) -> None:
     whole = WHOLE
     for resource in SIDES["describe-resource"]["resource"]:

@@ -73,6 +73,7 @@ def test_a_relative_iri_finds_the_resource_it_names(fixture_project: Project, en
     assert result.stdout == "type\nhttps://w3id.org/pia-kg/ns#Person\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", [{}, {"default-graph-uri": STATEMENTS_GRAPH}], ids=["union", "protocol"])
 @pytest.mark.parametrize(
     ("query", "expected"), [(CONSTRUCT, EXPECTED), (OWN_BASE, OWN_EXPECTED)], ids=["relative", "own-base"]

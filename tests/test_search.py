@@ -133,6 +133,7 @@ def test_a_long_quote_is_shown_around_the_word_found() -> None:
     assert len(shown) <= s.SNIPPET_CHARS + 10
 
 
+@pytest.mark.slow
 def test_two_builds_write_the_same_index(tmp_path: Path) -> None:
     first = built_site().output_dir / "search-index.json"
     second = built_site("again").output_dir / "search-index.json"
@@ -149,6 +150,7 @@ def test_the_static_page_embeds_the_index_and_says_what_to_do_without_javascript
     assert (dist / "static" / "search.js").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("query", "path"), sorted(EXPECTED.items()))
 def test_the_server_answers_json_with_the_same_hits_as_the_static_index(
     client: LocalClient, index: dict[str, Any], query: str, path: str
@@ -164,6 +166,7 @@ def test_the_server_answers_json_with_the_same_hits_as_the_static_index(
         assert ID_BASE + path.removeprefix("id/") in [r["iri"] for r in results]
 
 
+@pytest.mark.slow
 def test_the_server_negotiates_html_and_json(client: LocalClient) -> None:
     html = client.get("/search", params={"q": "seghrouchni"}, headers={"Accept": "text/html"})
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
@@ -178,6 +181,7 @@ def test_the_server_negotiates_html_and_json(client: LocalClient) -> None:
     assert client.get("/search", params={"q": "x"}, headers={"Accept": "image/png"}).status_code == 406
 
 
+@pytest.mark.slow
 def test_the_french_search_page_speaks_french_and_links_french_pages(client: LocalClient) -> None:
     page = client.get("/search.fr.html", params={"q": "redevabilite"})
     assert page.status_code == 200

@@ -65,6 +65,7 @@ def sparql_json(response: Any) -> list[dict[str, str]]:
 # ------------------------------------------------------------------ protocol
 
 
+@pytest.mark.slow
 def test_a_get_query_answers_sparql_json_by_default(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": STATEMENTS})
     assert response.headers["content-type"] == "application/sparql-results+json"
@@ -72,6 +73,7 @@ def test_a_get_query_answers_sparql_json_by_default(client: LocalClient) -> None
     assert len(sparql_json(response)) >= 1
 
 
+@pytest.mark.slow
 def test_post_form_and_post_sparql_query_answer_like_get(client: LocalClient) -> None:
     by_get = sparql_json(client.get("/sparql", params={"query": STATEMENTS}))
     by_form = sparql_json(client.post("/sparql", data={"query": STATEMENTS}))
@@ -81,12 +83,14 @@ def test_post_form_and_post_sparql_query_answer_like_get(client: LocalClient) ->
     assert by_get == by_form == sparql_json(direct)
 
 
+@pytest.mark.slow
 def test_the_answers_are_those_of_the_local_engine(client: LocalClient, fixture_project: Project) -> None:
     local = run_query(load(fixture_project), STATEMENTS)
     served = sparql_json(client.get("/sparql", params={"query": STATEMENTS}))
     assert [row["s"] for row in served] == [str(row[0]) for row in local.rows]  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("accept", "expected"),
     [
@@ -105,12 +109,14 @@ def test_accept_quality_values_and_wildcards_choose_the_result_format(
     assert response.headers["content-type"] == expected
 
 
+@pytest.mark.slow
 def test_an_accept_header_that_nothing_fits_gets_406_listing_the_offers(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"accept": "image/png"})
     assert response.status_code == 406
     assert "application/sparql-results+json" in response.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("media_type", "rdflib_format"),
     [
@@ -131,6 +137,7 @@ def test_construct_is_negotiated_into_each_rdf_format(
     assert isomorphic(served, run_query(load(fixture_project), query).graph)  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_describe_gives_the_concise_bounded_description(
     client: LocalClient, fixture_project: Project
 ) -> None:
@@ -140,6 +147,7 @@ def test_describe_gives_the_concise_bounded_description(
     assert isomorphic(served, run_query(load(fixture_project), query).graph)  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_get_without_a_query_is_the_service_description(client: LocalClient) -> None:
     response = client.get("/sparql", headers={"accept": "text/turtle"})
     graph = Graph().parse(data=response.text, format="turtle")
@@ -153,12 +161,14 @@ def test_get_without_a_query_is_the_service_description(client: LocalClient) -> 
 # ------------------------------------------------------------------ read-only and refusals
 
 
+@pytest.mark.slow
 def test_an_update_sent_as_a_form_is_forbidden(client: LocalClient) -> None:
     response = client.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
     assert response.status_code == 403
     assert "read-only" in response.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/sparql", "/", "/id/person/anyone", "/update"])
 def test_an_update_body_is_forbidden_on_every_route(client: LocalClient, path: str) -> None:
     headers = {"content-type": "application/sparql-update"}
@@ -166,6 +176,7 @@ def test_an_update_body_is_forbidden_on_every_route(client: LocalClient, path: s
     assert response.status_code == 403
 
 
+@pytest.mark.slow
 def test_an_update_in_the_query_parameter_is_refused_before_evaluation(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": "DELETE WHERE { ?s ?p ?o }"})
     assert response.status_code == 400
@@ -173,11 +184,13 @@ def test_an_update_in_the_query_parameter_is_refused_before_evaluation(client: L
     assert sparql_json(client.get("/sparql", params={"query": STATEMENTS}))
 
 
+@pytest.mark.slow
 def test_writes_to_other_routes_are_not_allowed(client: LocalClient) -> None:
     assert client.request("PUT", "/id/person/anyone", content=b"x").status_code == 405
     assert client.request("DELETE", "/sparql").status_code == 405
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("query", "words"),
     [
@@ -191,6 +204,7 @@ def test_queries_that_would_reach_outside_are_refused(client: LocalClient, query
     assert words in response.text
 
 
+@pytest.mark.slow
 def test_a_malformed_query_gets_400_with_the_parser_message_and_position(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": "SELECT ?s\nWHERE { ?s ?p }"})
     assert response.status_code == 400
@@ -198,6 +212,7 @@ def test_a_malformed_query_gets_400_with_the_parser_message_and_position(client:
     assert "not valid SPARQL" in response.text
 
 
+@pytest.mark.slow
 def test_default_graph_uri_makes_one_file_the_default_graph(client: LocalClient) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     whole = sparql_json(client.get("/sparql", params={"query": query}))[0]["n"]
@@ -205,12 +220,14 @@ def test_default_graph_uri_makes_one_file_the_default_graph(client: LocalClient)
     assert 0 < int(one[0]["n"]) < int(whole)
 
 
+@pytest.mark.slow
 def test_named_graph_uri_limits_the_named_graphs(client: LocalClient) -> None:
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
     rows = sparql_json(client.get("/sparql", params={"query": query, "named-graph-uri": PEOPLE_GRAPH}))
     assert rows == [{"g": PEOPLE_GRAPH}]
 
 
+@pytest.mark.slow
 def test_issue_12_a_graph_the_endpoint_does_not_hold_is_empty_and_never_fetched(client: LocalClient) -> None:
     """Issue 12, item 10: a dataset naming a graph the endpoint does not hold got 400; FROM got 400."""
     with Canary() as canary:
@@ -234,6 +251,7 @@ def test_issue_12_a_graph_the_endpoint_does_not_hold_is_empty_and_never_fetched(
         assert canary.hits == []
 
 
+@pytest.mark.slow
 def test_issue_12_from_picks_a_held_graph_and_the_protocol_dataset_overrides_it(client: LocalClient) -> None:
     """Issue 12, item 10: FROM was refused with 400, even with default-graph-uri set."""
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -252,6 +270,7 @@ def test_issue_12_from_picks_a_held_graph_and_the_protocol_dataset_overrides_it(
 # ------------------------------------------------------------------ limits
 
 
+@pytest.mark.slow
 def test_a_result_over_the_row_limit_gets_400_with_a_hint(client: LocalClient) -> None:
     response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert response.status_code == 400
@@ -259,12 +278,14 @@ def test_a_result_over_the_row_limit_gets_400_with_a_hint(client: LocalClient) -
     assert "LIMIT" in response.text
 
 
+@pytest.mark.slow
 def test_a_body_over_the_size_limit_gets_413(client: LocalClient) -> None:
     body = ("# padding\n" * 500 + "ASK { ?s ?p ?o }").encode()
     response = client.post("/sparql", content=body, headers={"content-type": "application/sparql-query"})
     assert response.status_code == 413
 
 
+@pytest.mark.slow
 def test_an_unknown_post_body_type_gets_415(client: LocalClient) -> None:
     response = client.post("/sparql", content=b"{}", headers={"content-type": "application/json"})
     assert response.status_code == 415
@@ -304,6 +325,7 @@ def test_a_cheap_query_is_answered_while_a_slow_one_is_being_evaluated(fixture_p
         assert slow.result(timeout=HANG_GUARD).status_code == 500
 
 
+@pytest.mark.slow
 def test_cors_preflight_and_simple_requests_allow_any_origin(client: LocalClient) -> None:
     headers = {
         "origin": "https://example.org",
@@ -326,6 +348,7 @@ def statement_path(client: LocalClient) -> str:
     return "/" + first.removeprefix("https://w3id.org/pia-kg/")
 
 
+@pytest.mark.slow
 def test_a_resource_negotiates_turtle_with_the_labels_of_what_it_links_to(client: LocalClient) -> None:
     path = statement_path(client)
     response = client.get(path, headers={"accept": "text/turtle"})
@@ -339,6 +362,7 @@ def test_a_resource_negotiates_turtle_with_the_labels_of_what_it_links_to(client
     assert any(graph.value(obj, SKOS.prefLabel) is not None for obj in linked)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("accept", "start"),
     [("text/html,application/xhtml+xml,*/*;q=0.8", "<!DOCTYPE html>"), ("application/ld+json", "{")],
@@ -351,6 +375,7 @@ def test_a_resource_negotiates_html_for_browsers_and_json_ld_for_machines(
     assert response.text.startswith(start)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("extension", "rdflib_format"), [(".ttl", "turtle"), (".nt", "nt"), (".jsonld", "json-ld")]
 )
@@ -368,6 +393,7 @@ def test_extension_urls_answer_their_format_whatever_the_accept_header(
     )
 
 
+@pytest.mark.slow
 def test_html_extension_urls_serve_the_english_and_french_pages(client: LocalClient) -> None:
     path = statement_path(client)
     assert '<html lang="en">' in client.get(path + ".html").text
@@ -375,6 +401,7 @@ def test_html_extension_urls_serve_the_english_and_french_pages(client: LocalCli
     assert '<html lang="fr">' in client.get(path, headers={"accept-language": "fr-FR,fr;q=0.9"}).text
 
 
+@pytest.mark.slow
 def test_the_ontology_is_served_at_ns_by_content_negotiation(client: LocalClient) -> None:
     turtle = client.get("/ns", headers={"accept": "text/turtle"})
     graph = Graph().parse(data=turtle.text, format="turtle")
@@ -383,6 +410,7 @@ def test_the_ontology_is_served_at_ns_by_content_negotiation(client: LocalClient
     assert client.get("/ns", headers={"accept": "text/html"}).text.startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "accept", "rdflib_format"),
     [
@@ -405,6 +433,7 @@ def test_issue_12_ns_serves_the_whole_ontology_as_build_writes_it(
     assert isomorphic(served, built)
 
 
+@pytest.mark.slow
 def test_issue_12_accept_application_json_gets_json_ld_with_the_project_context(client: LocalClient) -> None:
     """Issue 12, item 13: `Accept: application/json` on /id/... got 406."""
     path = statement_path(client)
@@ -420,6 +449,7 @@ def test_issue_12_accept_application_json_gets_json_ld_with_the_project_context(
     assert (PIA.Agreement, RDF.type, OWL.Class) in Graph().parse(data=ontology.content, format="json-ld")
 
 
+@pytest.mark.slow
 def test_issue_12_the_endpoint_answers_at_sparql_with_a_trailing_slash(client: LocalClient) -> None:
     """Issue 12, item 13: /sparql/ was a 404."""
     by_get = client.get("/sparql/", params={"query": STATEMENTS})
@@ -429,6 +459,7 @@ def test_issue_12_the_endpoint_answers_at_sparql_with_a_trailing_slash(client: L
     assert client.post("/sparql/", data={"update": "CLEAR ALL"}).status_code == 403
 
 
+@pytest.mark.slow
 def test_issue_12_questions_lists_the_saved_questions_with_links_that_run_them(client: LocalClient) -> None:
     """Issue 12, item 13: /questions was a 404."""
     for path in ("/questions", "/questions/"):
@@ -438,6 +469,7 @@ def test_issue_12_questions_lists_the_saved_questions_with_links_that_run_them(c
     assert client.get("/questions/timeline").status_code == 200
 
 
+@pytest.mark.slow
 def test_issue_12_a_type_path_lists_its_resources_in_html_and_rdf(client: LocalClient) -> None:
     """Issue 12, item 13: /id/statement/ (the list of a type) was a 404."""
     first = statement_path(client)
@@ -460,6 +492,7 @@ def test_issue_12_a_type_path_lists_its_resources_in_html_and_rdf(client: LocalC
     assert client.get("/id/nothing/").status_code == 404
 
 
+@pytest.mark.slow
 def test_an_unknown_resource_gets_a_404_page_suggesting_similar_labels(client: LocalClient) -> None:
     path = statement_path(client)
     response = client.get(path[:-2] + "zz", headers={"accept": "text/html"})
@@ -468,6 +501,7 @@ def test_an_unknown_resource_gets_a_404_page_suggesting_similar_labels(client: L
     assert path.rsplit("/", 1)[-1] in response.text
 
 
+@pytest.mark.slow
 def test_an_unknown_path_gets_the_404_page(client: LocalClient) -> None:
     response = client.get("/nothing/here.html")
     assert response.status_code == 404
@@ -477,6 +511,7 @@ def test_an_unknown_path_gets_the_404_page(client: LocalClient) -> None:
 # ------------------------------------------------------------------ pages
 
 
+@pytest.mark.slow
 def test_the_home_page_is_the_sites_home_with_sources_statements_and_downloads(
     client: LocalClient, fixture_project: Project, tmp_path: Path
 ) -> None:
@@ -494,6 +529,7 @@ def test_the_home_page_is_the_sites_home_with_sources_statements_and_downloads(
     assert client.get("/dataset.ttl").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_saved_question_link_runs_it_and_shows_a_table(client: LocalClient) -> None:
     page = client.get("/questions/timeline")
     assert page.status_code == 200
@@ -501,12 +537,14 @@ def test_a_saved_question_link_runs_it_and_shows_a_table(client: LocalClient) ->
     assert '<th scope="col">Precision of the date</th>' in page.text
 
 
+@pytest.mark.slow
 def test_a_saved_question_with_a_bad_parameter_says_what_is_wrong(client: LocalClient) -> None:
     page = client.get("/questions/statements-by-person", params={"person": '"not an iri"'})
     assert page.status_code == 400
     assert "expects an IRI" in page.text
 
 
+@pytest.mark.slow
 def test_without_yasgui_the_query_page_is_a_plain_form_listing_the_saved_questions(
     client: LocalClient,
 ) -> None:
@@ -560,6 +598,7 @@ def test_serve_get_exits_1_when_the_answer_is_not_2xx(fixture_project: Project) 
     assert "not valid SPARQL" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -580,6 +619,7 @@ def test_a_bad_graph_name_exits_2_saying_what_to_give(
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_graph_name_serves_a_file_under_the_given_iri(fixture_project: Project) -> None:
     name = "https://example.org/graphs/statements"
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a pia:Statement } }"
@@ -597,6 +637,7 @@ def test_serve_help_says_why_it_binds_to_loopback() -> None:
     assert "by accident" in " ".join(result.stdout.split())
 
 
+@pytest.mark.slow
 def test_literal_terms_survive_the_trip_through_the_workers(client: LocalClient) -> None:
     query = 'SELECT ?x WHERE { BIND("été"@fr AS ?x) }'
     response = client.get("/sparql", params={"query": query}, headers={"accept": "text/tab-separated-values"})

@@ -165,6 +165,7 @@ def test_the_manifest_is_there_and_holds_query_and_update_tests() -> None:
     assert set(graph_names().values()) == {f"{kasei}data{n}.rdf" for n in (1, 2, 3)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", TESTS, ids=[test.name for test in TESTS])
 def test_w3c_protocol(endpoint: str, test: ProtocolTest) -> None:
     refused_update = False
@@ -205,6 +206,7 @@ def ask_answer(response: httpx.Response) -> bool:
     return bool(result.askAnswer)
 
 
+@pytest.mark.slow
 def test_a_graph_the_endpoint_does_not_hold_is_empty_and_never_fetched(endpoint: str) -> None:
     """Protocol section 2.1.4: the graphs named are picked among those held; nothing is dereferenced."""
     with httpx.Client(base_url=endpoint, timeout=60) as client:
@@ -220,6 +222,7 @@ def test_a_graph_the_endpoint_does_not_hold_is_empty_and_never_fetched(endpoint:
             assert ask_answer(named) is False
 
 
+@pytest.mark.slow
 def test_from_picks_a_held_graph_and_the_protocol_dataset_overrides_it(endpoint: str) -> None:
     data1, data3 = (f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 3))
     with httpx.Client(base_url=endpoint, timeout=60) as client:
