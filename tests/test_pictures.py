@@ -383,7 +383,7 @@ def crowded_graph() -> Graph:
 def test_the_server_sends_the_pictures_that_its_pages_show() -> None:
     project, kg, _ = repository()
     dist = built_site().output_dir
-    with LocalClient(create_app(take_snapshot(kg, project, site_dir=dist), nquads=b"")) as client:
+    with LocalClient(create_app(take_snapshot(kg, project, site_dir=dist), store=None)) as client:
         page = client.get("/id/person/martin-tisne.fr.html")
         sources = re.findall(r'<img src="([^"]+)"', page.text)
         answers = [client.get(posixpath.normpath(posixpath.join("/id/person", src))) for src in sources]

@@ -71,6 +71,13 @@ class DiskStore:
         except BlockingIOError as err:
             raise StoreUnavailable("another process is writing the project's store") from err
 
+    def checkpoint(self, target: Path) -> None:
+        """A consistent copy of the store in the new folder `target`, which later refreshes of the project's
+        store leave as it is (a RocksDB checkpoint: hard links where `target` is on the same file system,
+        made in milliseconds). Raises StoreUnavailable while a refresh is writing the store."""
+        with self.reading() as store:
+            store.backup(str(target))
+
 
 def store_folder(project: Project) -> Path:
     return project.root / STORE_DIR

@@ -2,9 +2,9 @@
 
 The functions below run inside the worker processes of `pia_kg.serve.workers` (parse, check, evaluate and
 serialise all happen there, under the time limit), except `check_graph_names` and `service_description`, which
-the server calls directly. Queries go through `sparql/engine.py`'s `run_query`, the very code `pia-kg query`
-runs, so the endpoint gives the same answers: on the embedded Oxigraph store (the same terms as rdflib's,
-rdf/literals.py), and on rdflib for a dataset restricted by `default-graph-uri` / `named-graph-uri`.
+the server calls directly. Each worker opens the served store read-only (`open_served`: a checkpoint of the
+project's store on disk, shared by every worker, not a copy per worker), and queries go through
+`sparql/engine.py`'s `run_on_store`, the engine `pia-kg query` runs, so the endpoint gives the same answers.
 
 - SPARQL 1.1 Protocol section 2.1.4: `default-graph-uri` / `named-graph-uri` set the RDF dataset and override
   the query's FROM / FROM NAMED; without them FROM / FROM NAMED set it. Either way the graphs are picked among
@@ -17,20 +17,17 @@ rdf/literals.py), and on rdflib for a dataset restricted by `default-graph-uri` 
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Dataset, Graph, Namespace, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib import Graph, Namespace, URIRef
 
 from pia_kg.errors import QueryError
-from pia_kg.graph.loading import KnowledgeGraph, knowledge_graph_of
 from pia_kg.rdf.namespaces import RDF, bind_prefixes
 from pia_kg.serve.conneg import choose
-from pia_kg.sparql.engine import run_query
+from pia_kg.sparql.engine import run_on_store
 from pia_kg.sparql.formats import RdfFormat, ResultFormat, serialize_result
 from pia_kg.sparql.results import GraphResult, QueryResult, SelectResult
 from pia_kg.sparql.saved import SavedQuery, query_from_text
@@ -128,7 +125,7 @@ class ProtocolQuery(SavedQuery):
         return defaults, named
 
 
-def answer_query(dataset: Dataset, request: QueryRequest) -> Answer:
+def answer_query(served: ServedStore, request: QueryRequest) -> Answer:
     """Parse, check, negotiate, evaluate and serialise one query; every user error is a 4xx Answer."""
     try:
         saved = ProtocolQuery(name="query", relpath="query", text=request.text)  # comments stay comments
@@ -142,10 +139,9 @@ def answer_query(dataset: Dataset, request: QueryRequest) -> Answer:
     defaults, named = request.default_graphs, request.named_graphs
     if not defaults and not named:  # the protocol's dataset overrides the query's (Protocol section 2.1.4)
         defaults, named = saved.dataset_clause
-    restricted = restricted_dataset(dataset, defaults, named)
-    source = knowledge_graph(dataset) if restricted is dataset else restricted
+    dataset = (defaults, named) if defaults or named else None
     try:
-        result = run_query(source, saved)
+        result = run_on_store(served.store, saved, dataset=dataset)
     except QueryError as err:
         return Answer.error(400, err.message, err.hint)
     size = len(result.rows) if isinstance(result, SelectResult) else 0
@@ -196,41 +192,6 @@ def graph_answer(graph: Graph, media_type: str) -> Answer:
     return Answer(200, media_type_with_charset(media_type), serialize_graph(graph, fmt).encode("utf-8"))
 
 
-def restricted_dataset(
-    dataset: Dataset, default_graphs: Sequence[str], named_graphs: Sequence[str]
-) -> Dataset:
-    """The dataset with these default and named graphs; the whole union dataset when none is given.
-
-    The graphs are looked up among those `dataset` holds: a name it does not hold gives an empty graph (an
-    empty default graph, or a named graph with no triples), never a fetch, and adds nothing to `dataset`.
-    """
-    if not default_graphs and not named_graphs:
-        return dataset
-    restricted = Dataset(default_union=False)
-    bind_prefixes(restricted)
-    default = restricted.graph(DATASET_DEFAULT_GRAPH_ID)
-    for name in default_graphs:
-        for triple in _held_graph(dataset, name):
-            default.add(triple)
-    for name in dict.fromkeys(named_graphs):
-        named = restricted.graph(URIRef(name))
-        for triple in _held_graph(dataset, name):
-            named.add(triple)
-    return restricted
-
-
-def _held_graph(dataset: Dataset, name: str) -> Graph:
-    """The graph `name` of `dataset`, or an empty graph if it holds none (Dataset.graph would add one)."""
-    identifier = URIRef(name)
-    if identifier != DATASET_DEFAULT_GRAPH_ID and identifier in _graph_names(dataset):
-        return dataset.graph(identifier)
-    return Graph()
-
-
-def _graph_names(dataset: Dataset) -> set[URIRef]:
-    return {graph.identifier for graph in dataset.graphs() if isinstance(graph.identifier, URIRef)}
-
-
 def service_description(endpoint_url: str, *, graph_names: Sequence[str]) -> Graph:
     """The SPARQL 1.1 Service Description of the endpoint (sd:Service), as RDF."""
     sd = Namespace(SD)
@@ -260,7 +221,7 @@ def service_description(endpoint_url: str, *, graph_names: Sequence[str]) -> Gra
 
 
 def run_saved(
-    dataset: Dataset, *, text: str, name: str, relpath: str, params: dict[str, str]
+    served: ServedStore, *, text: str, name: str, relpath: str, params: dict[str, str]
 ) -> QueryResult | str:
     """Run a saved question with its parameters (examples filling required ones), for the HTML pages.
 
@@ -268,41 +229,23 @@ def run_saved(
     """
     saved = query_from_text(text, name=name, relpath=relpath)
     try:
-        return run_query(knowledge_graph(dataset), saved, params=params, use_examples=True)
+        return run_on_store(served.store, saved, params=params, use_examples=True)
     except QueryError as err:
         return f"{err.message} {err.hint or ''}".strip()
 
 
-def knowledge_graph(dataset: Dataset) -> KnowledgeGraph:
-    """The worker's dataset as a KnowledgeGraph, so that run_query answers on its Oxigraph store."""
-    cached = _KNOWLEDGE_GRAPHS.get(id(dataset))
-    if cached is not None and cached[0] is dataset:
-        return cached[1]
-    names = sorted(_graph_names(dataset) - {DATASET_DEFAULT_GRAPH_ID})  # every file's graph, however named
-    kg = knowledge_graph_of(dataset, names)
-    _KNOWLEDGE_GRAPHS.clear()
-    _KNOWLEDGE_GRAPHS[id(dataset)] = (dataset, kg)
-    return kg
+@dataclass
+class ServedStore:
+    """What a query worker answers from: the served graphs in a pyoxigraph store."""
+
+    store: Any
 
 
-_KNOWLEDGE_GRAPHS: dict[int, tuple[Dataset, KnowledgeGraph]] = {}
+def open_served(folder: bytes) -> ServedStore:
+    """The worker's store: the store in `folder` (a path, as bytes) opened read-only, or an empty store for
+    an empty path. Every worker opens the same folder; nothing is copied."""
+    import pyoxigraph as ox
 
-
-def load_dataset(nquads: bytes) -> Dataset:
-    """The worker's dataset: the N-Quads the server sent, as a default-union Dataset (one graph per file)."""
-    dataset = Dataset(default_union=True)
-    bind_prefixes(dataset)
-    dataset.parse(data=nquads, format="nquads")
-    return dataset
-
-
-def dump_dataset(graphs: Iterable[tuple[URIRef, Graph]]) -> bytes:
-    """N-Quads of the given (name, graph) pairs, for the workers."""
-    dataset = Dataset()
-    for name, graph in graphs:
-        named = dataset.graph(name)
-        for triple in graph:
-            named.add(triple)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's N-Quads writer calls Dataset.contexts
-        return dataset.serialize(format="nquads", encoding="utf-8")
+    if not folder:
+        return ServedStore(ox.Store())
+    return ServedStore(ox.Store.read_only(folder.decode("utf-8")))

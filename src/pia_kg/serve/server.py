@@ -30,6 +30,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pia_kg.errors import ConfigError
+from pia_kg.graph.loading import KnowledgeGraph
 from pia_kg.project import Project
 from pia_kg.publish.site.render import render
 from pia_kg.serve import endpoint
@@ -100,7 +103,6 @@ def open_app(
     from dataclasses import replace
 
     from pia_kg.graph.loading import load
-    from pia_kg.publish.export import canonical_dataset
     from pia_kg.serve.server_pages import build_site, remove_folder, site_is_fresh, take_snapshot
 
     renamed = graph_renames(project, graph_names or {})
@@ -109,22 +111,66 @@ def open_app(
     names = {name: renamed.get(name, name) for name in served}
     dist = project.root / "dist"
     built = None if site_is_fresh(project, dist) else build_site(kg, project, base_url=base_url)
+    store: Path | None = None
     try:
         snapshot = take_snapshot(kg, project, site_dir=built or dist)
         snapshot = replace(snapshot, graph_names=tuple(str(names[name]) for name in served))
-        dataset = canonical_dataset(kg)
-        nquads = endpoint.dump_dataset((names[name], dataset.graph(name)) for name in served)
+        store = served_store(project, kg, names)
     except BaseException:
-        if built is not None:
-            remove_folder(built)
+        for folder in (built, store):
+            if folder is not None:
+                remove_folder(folder)
         raise
+
+    def shut_down() -> None:
+        for folder in (store, built):
+            if folder is not None:
+                remove_folder(folder)
+
     return create_app(
-        snapshot,
-        nquads=nquads,
-        settings=settings,
-        yasgui=yasgui_dir(project.root),
-        on_shutdown=None if built is None else lambda: remove_folder(built),
+        snapshot, store=store, settings=settings, yasgui=yasgui_dir(project.root), on_shutdown=shut_down
     )
+
+
+def served_store(project: Project, kg: KnowledgeGraph, names: Mapping[URIRef, URIRef]) -> Path:
+    """A new temporary folder holding the served graphs in a store on disk, which every query worker opens
+    read-only (`endpoint.open_served`): no worker holds a copy of its own.
+
+    When every graph keeps its file's name, the folder is a checkpoint of the project's store
+    (graph/disk_store.py), refreshed first: hard links, made in milliseconds. Otherwise (`--graph-name`, or a
+    store another process is writing) the graphs of `kg` are written into it once, under their served names.
+    """
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from pia_kg.graph.disk_store import StoreUnavailable, refresh
+    from pia_kg.graph.store import store_for
+
+    folder = Path(tempfile.mkdtemp(prefix="pia-kg-serve-store-"))
+    database = folder / "db"
+    try:
+        if all(name == served for served, name in names.items()):
+            try:
+                refresh(project).checkpoint(database)
+                return folder
+            except StoreUnavailable as err:
+                print(f"Note: {err}; the endpoint's store is written from the files.", file=sys.stderr)
+        loaded = store_for(kg)
+        written = ox.Store(str(database))
+        for served, name in sorted(names.items()):
+            graph = ox.NamedNode(str(served))
+            target = ox.NamedNode(str(name))
+            written.bulk_extend(
+                ox.Quad(quad.subject, quad.predicate, quad.object, target)
+                for quad in loaded.quads_for_pattern(None, None, None, graph)
+            )
+        written.flush()
+        del written
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
 
 
 def graph_renames(project: Project, requested: Mapping[str, str]) -> dict[URIRef, URIRef]:
@@ -232,18 +278,20 @@ def yasgui_dir(project_root: Path) -> Path | None:
 def create_app(
     snapshot: Snapshot,
     *,
-    nquads: bytes,
+    store: Path | None,
     settings: ServerSettings | None = None,
     yasgui: Path | None = None,
     on_shutdown: Callable[[], None] | None = None,
 ) -> Starlette:
-    """The ASGI app: `snapshot` for pages and linked data, `nquads` (the same graph) for the query workers."""
+    """The ASGI app: `snapshot` for pages and linked data, the store in the folder `store` (the same graph,
+    see `served_store`; an empty graph if None) for the query workers."""
     limits = settings or ServerSettings()
     server = _Server(snapshot, limits, yasgui)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        server.pool = WorkerPool(nquads, endpoint.load_dataset, size=limits.workers, timeout=limits.timeout)
+        payload = b"" if store is None else str(store / "db").encode("utf-8")
+        server.pool = WorkerPool(payload, endpoint.open_served, size=limits.workers, timeout=limits.timeout)
         await server.pool.start()
         try:
             yield

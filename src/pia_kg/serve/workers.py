@@ -2,9 +2,10 @@
 
 A Python thread cannot be stopped, and rdflib's evaluator never yields, so each query runs in its own worker
 process: the worker that passes the limit is killed and a fresh one takes its place, while the others go on
-serving. The graph reaches each worker once, at start-up, as N-Quads. Workers are started with `spawn` (no
-fork of a threaded server) and ignore SIGINT, so Ctrl-C reaches the server alone, which then stops them; a
-worker whose server has gone away sees its pipe close and exits.
+serving. Each worker opens the graph once, at start-up (`loader(payload)`: for the endpoint, the server's
+store on disk, read-only, see endpoint.py's `open_served`). Workers are started with `spawn` (no fork of a
+threaded server) and ignore SIGINT, so Ctrl-C reaches the server alone, which then stops them; a worker
+whose server has gone away sees its pipe close and exits.
 
 Concurrent requests are served in parallel up to the number of workers; beyond that they wait for a free
 worker, at most as long as the time limit.

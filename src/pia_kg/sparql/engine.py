@@ -7,7 +7,7 @@ refused before evaluation (`sparql/text.py`): nothing but the local store is eve
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from rdflib import Dataset, Graph
@@ -38,19 +38,70 @@ def query(store: pyoxigraph.Store, text: str, *, bindings: Mapping[str, Node] | 
 
 
 def raw_answer(
-    store: pyoxigraph.Store, text: str, bindings: Mapping[str, Node] | None, *, relpath: str = "<text>"
+    store: pyoxigraph.Store,
+    text: str,
+    bindings: Mapping[str, Node] | None,
+    *,
+    relpath: str = "<text>",
+    dataset: Dataset_ | None = None,
 ) -> Any:
     """The pyoxigraph answer to `text` on the union of the graphs, after the guards (an error names
-    `relpath`): not SPARQL, SERVICE, FROM, updates, nothing that would reach the network."""
+    `relpath`): not SPARQL, SERVICE, FROM, updates, nothing that would reach the network.
+
+    With `dataset` (the IRIs of the default graphs and of the named graphs, as the SPARQL Protocol's
+    `default-graph-uri` and `named-graph-uri` give them), the query runs on those graphs of the store instead,
+    and FROM / FROM NAMED in the text are allowed and overridden by it: a name the store does not hold is an
+    empty graph, never a fetch."""
+    import pyoxigraph as ox
+
     from pia_kg.sparql.text import QUERY_BASE, check_oxigraph_query
 
     bound = substitute(text, bindings) if bindings else text
     # not SPARQL, SERVICE (pyoxigraph's own HTTP client is outside Python's audit hooks), FROM, updates
-    check_oxigraph_query(bound, relpath=relpath)
+    check_oxigraph_query(bound, relpath=relpath, dataset_clause=dataset is not None)
+    options: dict[str, Any] = {"use_default_graph_as_union": True}
+    if dataset is not None:
+        defaults, named = dataset
+        try:
+            options = {
+                "default_graph": [ox.NamedNode(name) for name in defaults],
+                "named_graphs": [ox.NamedNode(name) for name in dict.fromkeys(named)],
+            }
+        except ValueError as err:
+            hint = "Name each graph by an absolute IRI."
+            raise QueryError(f"a graph of the dataset is not an IRI: {err}", hint=hint) from err
     try:
-        return store.query(bound, prefixes=PREFIXES, base_iri=QUERY_BASE, use_default_graph_as_union=True)
+        return store.query(bound, prefixes=PREFIXES, base_iri=QUERY_BASE, **options)
     except SyntaxError as err:
         raise QueryError(f"not valid SPARQL: {err}", hint="Fix the query, then run it again.") from err
+
+
+# The IRIs of a query's default graphs and of its named graphs
+Dataset_ = tuple[Sequence[str], Sequence[str]]
+
+
+def run_on_store(
+    store: pyoxigraph.Store,
+    saved: SavedQuery,
+    *,
+    params: Mapping[str, str | Identifier] | None = None,
+    use_examples: bool = False,
+    dataset: Dataset_ | None = None,
+) -> QueryResult:
+    """run_query on an open pyoxigraph store (the server's workers hold one, opened read-only), over the
+    union of its graphs or, with `dataset`, over those graphs (see raw_answer)."""
+    from pia_kg.security.limits import run_limited
+    from pia_kg.sparql.params import bind_params
+
+    bindings = bind_params(saved, params or {}, use_examples=use_examples)
+    return run_limited(_evaluate_store, store, saved, bindings, dataset)
+
+
+def _evaluate_store(
+    store: pyoxigraph.Store, saved: SavedQuery, bindings: dict[str, Any], dataset: Dataset_ | None
+) -> QueryResult:
+    answer = raw_answer(store, saved.text, bindings, relpath=saved.relpath, dataset=dataset)
+    return _typed(to_result(answer), saved)
 
 
 # ---------------------------------------------------------------- running

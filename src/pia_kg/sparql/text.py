@@ -406,11 +406,11 @@ def _write_memory() -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
-def check_oxigraph_query(text: str, *, relpath: str = "<text>") -> str:
+def check_oxigraph_query(text: str, *, relpath: str = "<text>", dataset_clause: bool = False) -> str:
     """Refuse a query that pyoxigraph could read differently from rdflib, then apply rdflib's algebra checks.
 
     Call it on the exact text handed to `pyoxigraph.Store.query` (after parameter substitution). Returns the
-    text unchanged.
+    text unchanged. With `dataset_clause`, FROM and FROM NAMED are allowed (the caller gives the dataset).
     """
 
     for pattern, what in ((_ESCAPE, "a \\u escape"), (_LONE_CR, "a carriage return without a line feed")):
@@ -421,5 +421,8 @@ def check_oxigraph_query(text: str, *, relpath: str = "<text>") -> str:
                 f"{relpath}:{line}: the query holds {what}, which SPARQL engines read differently",
                 hint="Write the character itself (UTF-8), and end lines with \\n.",
             )
-    checked_facts(text, relpath=relpath)  # SERVICE anywhere, FROM, FROM NAMED and updates are refused
+    if dataset_clause:
+        parse_query(text, relpath=relpath, dataset_clause=True)  # SERVICE and updates refused
+    else:
+        checked_facts(text, relpath=relpath)  # SERVICE anywhere, FROM, FROM NAMED and updates are refused
     return text
