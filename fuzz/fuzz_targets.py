@@ -102,13 +102,14 @@ def turtle_target() -> tuple[list[bytes], Callable[[bytes], str]]:
 def endpoint_target() -> tuple[list[bytes], Callable[[bytes], str]]:
     """Seeds: the saved queries. Outcome: the HTTP status class; an exception is a crash."""
     from pia_kg.graph.loading import load
+    from pia_kg.graph.store import store_for
     from pia_kg.project import Project
     from pia_kg.security import limits
     from pia_kg.serve import endpoint
-    from pia_kg.sparql.engine import query_dataset
 
     limits.configure(limits.Limits(timeout=2.0, max_rows=10_000))  # a mutated query may explode
-    dataset = query_dataset(load(Project(ROOT, ROOT / "fuzz"), data_paths=[ROOT / "data" / "people.ttl"]))
+    kg = load(Project(ROOT, ROOT / "fuzz"), data_paths=[ROOT / "data" / "people.ttl"])
+    served = endpoint.ServedStore(store_for(kg))
     accepts = [None, "text/csv", "application/sparql-results+json", "text/turtle", "image/png", "*/*;q=x"]
     rng = random.Random(0)
 
@@ -116,7 +117,7 @@ def endpoint_target() -> tuple[list[bytes], Callable[[bytes], str]]:
         text = data.decode("utf-8", errors="replace")
         request = endpoint.QueryRequest(text=text, accept=rng.choice(accepts), max_rows=1000)
         try:
-            answer = endpoint.answer_query(dataset, request)
+            answer = endpoint.answer_query(served, request)
         except limits.LimitExceeded:
             return "timeout"
         return f"{answer.status // 100}xx"

@@ -28,7 +28,6 @@ from pia_kg.publish.export import (
     published_kinds,
     serialize,
     union_graph,
-    write_atomic,
 )
 from pia_kg.rdf.jsonld import compact_graph, dump_json, read_context, to_rdf_graph
 from pia_kg.rdf.namespaces import RDFS, SCHEMA
@@ -191,15 +190,6 @@ def test_failed_export_leaves_the_previous_file_untouched(runner: CliRunner, tin
     assert result.exit_code == 2
     assert "data/broken.ttl" in result.stderr
     assert target.read_text(encoding="utf-8") == "previous\n"
-
-
-def test_write_atomic_leaves_no_temporary_file_when_the_write_fails(tmp_path: Path) -> None:
-    target = tmp_path / "out.nt"
-    target.write_bytes(b"old\n")
-    with pytest.raises(TypeError):
-        write_atomic(target, "not bytes")  # type: ignore[arg-type]
-    assert target.read_bytes() == b"old\n"
-    assert [path.name for path in tmp_path.iterdir()] == ["out.nt"]
 
 
 def test_export_cli_rejects_an_unknown_format_with_exit_2(runner: CliRunner) -> None:

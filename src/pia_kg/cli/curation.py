@@ -31,7 +31,8 @@ def fmt(settings: Settings, check: bool, paths: tuple[Path, ...]) -> None:
         pia-kg fmt --check
         pia-kg fmt data/statements.ttl
     """
-    from pia_kg.rdf.canonical import format_files, write_atomically
+    from pia_kg.files import write_atomic
+    from pia_kg.rdf.canonical import format_files
 
     project = settings.open_project()
     results = format_files(project, paths)
@@ -43,7 +44,7 @@ def fmt(settings: Settings, check: bool, paths: tuple[Path, ...]) -> None:
         click.echo(f"{'FAILED' if changed else 'OK'}: {verdict}.", err=True)
         sys.exit(EXIT_CHECK_FAILED if changed else EXIT_OK)
     for result in changed:
-        write_atomically(result.path, result.after)
+        write_atomic(result.path, result.after.encode("utf-8"))
         click.echo(f"reformatted {result.relpath}", err=True)
     click.echo(f"{len(changed)} of {len(results)} file(s) reformatted.", err=True)
 

@@ -77,8 +77,9 @@ def export(
         raise BadInput("--key signs nanopublications only", "Use it with -f nanopub, or leave it out.")
     if output is not None and output.is_dir():
         raise BadInput(f"{output}: is a folder", "Give -o a file name.")
+    from pia_kg.files import write_atomic
     from pia_kg.graph.loading import load
-    from pia_kg.publish.export import STORE_FORMATS, write_atomic
+    from pia_kg.publish.export import STORE_FORMATS
     from pia_kg.publish.export import export as export_graph
     from pia_kg.rdf.jsonld import read_context
 

@@ -230,13 +230,13 @@ def _labelled(
 
 def _write_result(result: QueryResult, *, fmt: str | None, output: Path | None) -> None:
     """Serialise to -o (atomically) or stdout, and count rows or triples on stderr."""
-    from pia_kg.sparql.expected import write_atomic
+    from pia_kg.files import write_atomic
     from pia_kg.sparql.formats import serialize_result
     from pia_kg.sparql.results import GraphResult, SelectResult
 
     text = serialize_result(result, _output_format(fmt, result, output))
     if output is not None:
-        write_atomic(output, text)
+        write_atomic(output, text.encode("utf-8"), make_folders=True)
     else:
         click.echo(text.encode("utf-8"), nl=False)  # bytes: CSV's CRLF must reach the pipe unchanged
     if isinstance(result, SelectResult):

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pia_kg.files import write_atomic
 from pia_kg.project import Project
 from pia_kg.rdf.parsing import graph_id, read_text
 from pia_kg.security.limits import current
@@ -259,9 +260,7 @@ def _write_manifest(path: Path, digests: dict[str, str], stats: dict[str, list[i
         "files": dict(sorted(digests.items())),
         "stats": dict(sorted(stats.items())),
     }
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
 def _ignore_in_git(folder: Path) -> None:

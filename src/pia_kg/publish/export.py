@@ -245,26 +245,6 @@ def _canonical_blank_lines(lines: list[str], *, salt: str) -> list[str]:
     return [line for line in _BLANK_TERM.sub(rename, written).split("\n") if line]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file beside it, so a failure leaves the old file intact."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise DataError(
-            f"{path.parent}: no such folder", hint="Create the folder first, or choose another -o."
-        )
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
     """Write `files` (relative path -> bytes) into a new folder beside `folder`, then swap it in place of
     `folder`: a failure leaves the old folder whole, and nothing else is ever left in it."""

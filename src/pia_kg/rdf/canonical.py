@@ -626,20 +626,3 @@ def format_files(project: Project, paths: Sequence[Path] = ()) -> list[Formatted
         before = read_text(path, relpath=relpath)
         results.append(FormattedFile(path, relpath, before, format_turtle(before, relpath=relpath)))
     return results
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` through a temporary file in the same folder; a failure leaves it as it was."""
-    import os
-    import tempfile
-
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(temp_name, path.stat().st_mode & 0o7777)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -9,8 +9,6 @@ accepts it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
+from pia_kg.files import write_atomic
 from pia_kg.graph.loading import KnowledgeGraph
 from pia_kg.project import Project
 from pia_kg.rdf.namespaces import compact_iri
@@ -79,7 +78,7 @@ def update_expected(project: Project, kg: KnowledgeGraph, query: SavedQuery) -> 
     """Rewrite the expected file from the current data if it differs; the returned diff says what changed."""
     check, actual = _check(project, kg, query)
     if not check.agrees:
-        write_atomic(check.path, expected_text(actual))
+        write_atomic(check.path, expected_text(actual).encode("utf-8"), make_folders=True)
     return check
 
 
@@ -160,16 +159,3 @@ def _compare_graphs(expected: Graph, actual: Graph) -> list[str]:
 
 def _nt_lines(graph: Graph) -> list[str]:
     return sorted(line for line in graph.serialize(format="nt").splitlines() if line.strip())
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write beside the target, then rename over it: a failure leaves the previous file untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

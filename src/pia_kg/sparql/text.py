@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Literal, URIRef, Variable
 from rdflib.term import Node
 
-from pia_kg.errors import QueryError
+from pia_kg.errors import DataError, QueryError
+from pia_kg.files import write_atomic
 from pia_kg.rdf.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -394,16 +393,9 @@ def _write_memory() -> None:
         return
     data = json.dumps({key: [f.form, f.ordered, list(f.variables)] for key, f in _memory.items()})
     try:
-        handle, temporary = tempfile.mkstemp(dir=_memory_file.parent, prefix=".checks.", suffix=".tmp")
-    except OSError:  # a read-only project: the checks are simply made again next time
+        write_atomic(_memory_file, data.encode("utf-8"))
+    except (OSError, DataError):  # a read-only project, or no folder: the checks are made again next time
         return
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, _memory_file)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def check_oxigraph_query(text: str, *, relpath: str = "<text>", dataset_clause: bool = False) -> str:
