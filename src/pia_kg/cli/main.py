@@ -244,8 +244,15 @@ def summary(settings: Settings, sources_dir: Path | None) -> None:
     Example:
         pia-kg summary
     """
-    from pia_kg.curate.summary import render_summary, summarise
+    from pia_kg.curate.summary import render_summary, summarise, summarise_store
+    from pia_kg.graph.disk_store import StoreUnavailable, refresh
     from pia_kg.graph.loading import load
 
     project = settings.open_project(sources_dir)
-    click.echo(render_summary(summarise(load(project), project.sources_dir)), nl=False)
+    try:
+        with refresh(project).reading() as store:
+            found = summarise_store(store, project)
+    except StoreUnavailable as err:
+        click.echo(f"Note: {err}; reading the files.", err=True)
+        found = summarise(load(project), project.sources_dir)
+    click.echo(render_summary(found), nl=False)
