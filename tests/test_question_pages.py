@@ -226,6 +226,7 @@ def test_the_served_page_offers_each_parameter_as_a_list_with_the_value_in_use_s
     assert '<option value="place:maroc">Maroc</option>' in page.text
     assert 'href="agreements-by-party.csv?party=organisation%3Acurrent-ai"' in page.text
     assert 'href="agreements-by-party.html?party=organisation%3Acurrent-ai"' in page.text  # other language
+    assert 'href="../query.fr.html#query=' in page.text and "tabTitle=Accords%20auxquels" in page.text
 
 
 @pytest.mark.slow

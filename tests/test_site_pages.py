@@ -194,7 +194,7 @@ def test_one_home_page_per_language_with_sources_latest_statements_and_counts(di
     for href in (
         "search.fr.html",
         "questions.fr.html",
-        "query",
+        "query.fr.html",
         "index.fr.html#downloads",
         "index.html",
     ):
@@ -287,7 +287,7 @@ const jobs = JSON.parse(fs.readFileSync(jobsFile, "utf8"));
 
 
 def _pages(dist: Path) -> list[str]:
-    """One page of each kind of resource, the lists, the home, ontology and questions pages."""
+    """One page of each kind of resource, the lists, the home, ontology, questions and query pages."""
     chosen = [STATEMENT, UNNAMED]
     for kind in KINDS:
         found = sorted(
@@ -296,7 +296,7 @@ def _pages(dist: Path) -> list[str]:
             if not p.name.startswith("index.") and not p.name.endswith(".fr.html")
         )
         chosen.append(str(found[0].relative_to(dist)).removesuffix(".html"))
-    chosen += ["id/person/index", "index", "ns", "questions"]
+    chosen += ["id/person/index", "index", "ns", "questions", "query"]
     return list(dict.fromkeys(chosen))
 
 

@@ -293,18 +293,19 @@ def question_page(
         text=text,
         error=error is not None,
         downloads=() if error is not None else downloads,
-        editor_href=editor_href(saved) if live else None,
+        editor_href=editor_href(saved, lang) if live else None,
         sparql=saved.text,
         all_href=f"../{p.page_file(QUESTIONS_DIR, lang)}",
         ui=ui,
     )
 
 
-def editor_href(saved: SavedQuery) -> str:
-    """The query editor (`pia-kg serve`'s /query) with the question in a tab of its own."""
+def editor_href(saved: SavedQuery, lang: str = "en") -> str:
+    """The query editor (`pia-kg serve`'s /query.html, /query.fr.html), the question in a tab of its own."""
     from urllib.parse import quote
 
-    return f"../query#query={quote(saved.text, safe='')}&tabTitle={quote(saved.title(), safe='')}"
+    editor = p.page_file(p.QUERY_PAGE, lang)
+    return f"../{editor}#query={quote(saved.text, safe='')}&tabTitle={quote(saved.title(lang), safe='')}"
 
 
 def download_format(saved: SavedQuery, extension: str) -> str | None:
