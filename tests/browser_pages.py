@@ -1,6 +1,6 @@
 """Pages in headless Chromium, driven by playwright-core from web/: axe-core's violations, what the search
-page finds, whether the page scrolls sideways, and a screenshot. Shared by the browser tests of the search
-page, the saved questions and the query editor.
+page finds, whether the page scrolls sideways, what a function returns in the page, and a screenshot. Shared
+by the browser tests of the search page, the saved questions and the query editor.
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"
         }
         if (job.finalQuery !== undefined) await page.fill("#q", job.finalQuery);
       }
+      if (job.evaluate) {
+        answer.evaluated = await page.evaluate(
+          ([source, argument]) => (0, eval)(source)(argument), [job.evaluate, job.argument]);
+      }
       answer.overflow = await page.evaluate(
         () => document.documentElement.scrollWidth > document.documentElement.clientWidth);
       if (job.screenshot) await page.screenshot({ path: job.screenshot, fullPage: true });
@@ -95,6 +99,8 @@ class Job:
     wait_for: str | None = None
     click: str | None = None  # then wait for `wait_after`
     wait_after: str | None = None
+    evaluate: str | None = None  # a JavaScript function, called in the page with `argument`
+    argument: Any = None
 
 
 def require_browser() -> None:
@@ -126,6 +132,8 @@ def open_pages(jobs: list[Job], tmp_path: Path) -> list[dict[str, Any]]:
                     "waitFor": job.wait_for,
                     "click": job.click,
                     "waitAfter": job.wait_after,
+                    "evaluate": job.evaluate,
+                    "argument": job.argument,
                 }
                 for job in jobs
             ]
@@ -140,7 +148,8 @@ def open_pages(jobs: list[Job], tmp_path: Path) -> list[dict[str, Any]]:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr.decode()[-3000:]
-    answers: list[dict[str, Any]] = json.loads(completed.stdout.decode().strip().splitlines()[-1])
+    # split at "\n" only: the JSON may hold U+0085 or U+2028, where str.splitlines would cut it
+    answers: list[dict[str, Any]] = json.loads(completed.stdout.decode().strip().split("\n")[-1])
     return answers
 
 

@@ -18,8 +18,6 @@ from .conftest import REPO_ROOT, SOURCES_DIR
 
 BASE_URL = "https://pia-kg.example.org/site/"
 HREF = re.compile(r'(?:href|src)="([^"]*)"')
-# The header's link to the query editor, which only `pia-kg serve` has; every other link of dist/ resolves.
-NOT_IN_DIST = frozenset({"query"})
 
 
 @lru_cache(maxsize=1)
@@ -39,13 +37,10 @@ def built_site(name: str = "dist") -> BuildResult:
 
 
 def relative_links(html: str) -> list[str]:
-    """Every href/src of a page that points inside the site (no scheme, no fragment-only link), but the
-    header's links to pages that are `NOT_IN_DIST`."""
+    """Every href/src of a page that points inside the site (no scheme, no fragment-only link), the query
+    editor's included: dist/ has a page of its own there."""
     return [
         link.split("#")[0]
         for link in HREF.findall(html)
-        if link
-        and not link.startswith("#")
-        and ":" not in link.split("/")[0]
-        and link.rsplit("/", 1)[-1] not in NOT_IN_DIST
+        if link and not link.startswith("#") and ":" not in link.split("/")[0]
     ]

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (French typography: the apostrophe is U+2019)
 """Saved questions for people (issue 14, item 4): column titles in both languages from the queries' headers,
 parameters chosen from lists of resources of the right kind, values by label and linked, a French page for
 each question, and the answer as CSV and JSON, in the static site and from `pia-kg serve`."""
@@ -65,6 +66,28 @@ def test_every_resource_parameter_is_chosen_from_a_list(saved: SavedQuery, label
         used = saved.examples.get(param.name) or param.default
         if used and param.name in saved.choices:
             assert used in [value for value, _ in options], f"{saved.name}: {used} is not among the choices"
+
+
+@pytest.mark.parametrize(
+    "saved", [saved for saved in QUESTIONS if saved.params], ids=lambda saved: saved.name
+)
+def test_every_parameter_has_its_help_in_french(saved: SavedQuery) -> None:
+    french = q.param_docs(saved, "fr")
+    assert sorted(french) == sorted(param.name for param in saved.params), (
+        "a '# param@fr:' line per parameter"
+    )
+    for param in saved.params:
+        assert french[param.name] and french[param.name] != param.doc
+
+
+def test_a_parameter_without_french_help_keeps_its_english_marked_as_english(labelled: Labelled) -> None:
+    labeller, iris = labelled
+    text = '# param: lang string = "en" | language of the aims\n# choices: lang "en" "fr"\nASK {}'
+    [field] = q.parameter_fields(query_from_text(text), labeller, iris, given={}, lang="fr", from_file="x")
+    assert (field.label, field.doc, field.doc_lang) == ("language of the aims", "language of the aims", "en")
+    french = text.replace("\nASK", "\n# param@fr: lang | langue des objectifs\nASK")
+    [field] = q.parameter_fields(query_from_text(french), labeller, iris, given={}, lang="fr", from_file="x")
+    assert (field.label, field.doc, field.doc_lang) == ("langue des objectifs", "langue des objectifs", None)
 
 
 def test_the_lists_hold_resources_of_the_kinds_named_by_label(labelled: Labelled) -> None:
@@ -174,6 +197,9 @@ def test_a_static_page_names_the_parameters_it_was_answered_for(dist: Path) -> N
     html = (dist / "questions" / "agreements-by-party.fr.html").read_text("utf-8")
     assert "<form" not in html.split('<main id="main">')[1]
     assert '<dd><a href="../id/place/maroc.fr.html" lang="fr">Maroc</a></dd>' in html
+    commitments = (dist / "questions" / "commitment-programmes.fr.html").read_text("utf-8")
+    assert "<dt>langue des objectifs (fr ou en)</dt>" in commitments
+    assert 'lang="en"' not in commitments.split('<main id="main">')[1].split("<section")[0]
 
 
 # ------------------------------------------------------------------ the server
@@ -192,11 +218,15 @@ def test_the_served_page_offers_each_parameter_as_a_list_with_the_value_in_use_s
     page = client.get("/questions/agreements-by-party.fr.html", params={"party": "organisation:current-ai"})
     assert page.status_code == 200
     assert '<label for="param-party">Choisir parmi : Organisations, Lieux</label>' in page.text
+    assert (
+        '<small id="doc-party" class="help">l’IRI d’une organisation ou d’un pays (lieu)</small>' in page.text
+    )
     assert '<select id="param-party" name="party" aria-describedby="doc-party">' in page.text
     assert '<option value="organisation:current-ai" selected>Current AI</option>' in page.text
     assert '<option value="place:maroc">Maroc</option>' in page.text
     assert 'href="agreements-by-party.csv?party=organisation%3Acurrent-ai"' in page.text
     assert 'href="agreements-by-party.html?party=organisation%3Acurrent-ai"' in page.text  # other language
+    assert 'href="../query.fr.html#query=' in page.text and "tabTitle=Accords%20auxquels" in page.text
 
 
 @pytest.mark.slow

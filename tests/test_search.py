@@ -72,6 +72,13 @@ def test_normalising_drops_accents_and_case_and_keeps_letters_and_digits() -> No
     assert s.words("ﬁers") == ["fiers"]  # compatibility forms fold too (NFKD)
 
 
+def test_folding_is_full_case_folding_and_drops_every_mark() -> None:
+    assert s.normalise("STRASSE") == s.normalise("Straße") == s.normalise("STRAẞE") == "strasse"
+    assert s.normalise("ΟΔΟΣ") == s.normalise("οδος") == "οδοσ"  # final sigma folds to sigma
+    # spacing marks (category Mc, combining class 0) go too, as `\p{M}` drops them in the script
+    assert s.normalise("क\u0903") == "क"
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize(("query", "path"), sorted(EXPECTED.items()))
 def test_the_static_index_finds_each_page_in_both_languages(

@@ -64,6 +64,35 @@ def test_a_query_in_the_address_is_searched_when_the_page_opens(dist: Path, tmp_
     assert seen["results"] == ["id/person/amal-el-fallah-seghrouchni.fr.html"]
 
 
+def test_the_script_folds_every_character_as_python_does(dist: Path, tmp_path: Path) -> None:
+    """Full case folding in both (sharp s is ss, final sigma is sigma), every mark dropped, NFKD: one
+    character at a time, for every character Python's Unicode database assigns, and a few words."""
+    import unicodedata
+
+    points = [
+        point for point in range(0x110000) if unicodedata.category(chr(point)) not in ("Cn", "Cs", "Co")
+    ]
+    samples = ["Straße", "STRAẞE", "ΟΔΟΣ", "ﬁers", "Redevabilité", "ᏣᎳᎩ ꮳꮃꭹ", "क\u0903"]
+    texts = [chr(point) for point in points] + samples
+    base = dist.as_uri() + "/"
+    job = Job(
+        url=f"{base}search.html",
+        base=base,
+        axe=False,
+        evaluate="(texts) => texts.map((text) => window.piaNormalise(text))",
+        argument=texts,
+    )
+    [seen] = open_pages([job], tmp_path)
+    assert seen["errors"] == []
+    differing = [
+        (f"U+{ord(text[0]):04X}" if len(text) == 1 else text, got, s.normalise(text))
+        for text, got in zip(texts, seen["evaluated"], strict=True)
+        if got != s.normalise(text)
+    ]
+    assert differing == []
+    assert seen["evaluated"][-7:-4] == ["strasse", "strasse", "οδοσ"]
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     require_browser()

@@ -112,6 +112,28 @@ def test_every_relative_link_of_every_page_exists(dist: Path) -> None:
             assert (page.parent / link).resolve().exists(), f"{page.relative_to(dist)} -> {link}"
 
 
+def test_the_header_query_link_leads_to_a_page_that_says_how_to_query_in_each_language(dist: Path) -> None:
+    """The query editor needs `pia-kg serve`; in dist/, `query.html` and `query.fr.html` say so and offer the
+    dumps and the saved questions instead (the server answers the same paths with the editor)."""
+    for lang, name, words in (
+        ("en", "query.html", ("a live endpoint", "pia-kg serve", "Saved questions", "Dumps")),
+        (
+            "fr",
+            "query.fr.html",
+            ("en service", "pia-kg serve", "Questions enregistrées", "Fichiers du graphe"),
+        ),
+    ):
+        for page in (dist / "index.html", dist / "id/person/martin-tisne.html"):
+            other = page.with_name(page.name.replace(".html", ".fr.html")) if lang == "fr" else page
+            html = other.read_text(encoding="utf-8")
+            assert re.search(rf'<nav aria-label="Site">.*href="(\.\./)*{re.escape(name)}"', html, re.S), other
+        html = (dist / name).read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in html
+        assert all(word in html for word in words), name
+        assert 'href="dumps/pia-kg.ttl"' in html and 'href="questions/timeline' in html
+        assert f"<code>/{name}</code>" in html
+
+
 def test_pages_load_no_external_assets(dist: Path) -> None:
     for page in dist.rglob("*.html"):
         html = page.read_text(encoding="utf-8")

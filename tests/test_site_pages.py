@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from pia_kg.publish.site.reading import date_words, language_name, literal_words, number_words
+from pia_kg.publish.site.reading import count_words, date_words, language_name, literal_words, number_words
 from pia_kg.rdf.namespaces import XSD
 
 from .conftest import REPO_ROOT
@@ -65,6 +65,14 @@ def test_numbers_and_dates_read_in_the_pages_language() -> None:
     assert number_words(Decimal(1_234_567), "en") == "1,234,567"  # a compact form would round it
     assert number_words(Decimal(1_234_567), "fr") == "1\u202f234\u202f567"
     assert date_words(Literal("2025-07", datatype=XSD.gYearMonth), "en") == "July 2025"
+    assert count_words(2, "agreement", "en") == "two agreements"
+    assert count_words(2, "agreement", "fr") == "deux accords"
+    assert count_words(1, "statement", "fr") == "une déclaration"
+    assert count_words(1, "agreement", "fr") == "un accord"
+    assert (count_words(0, "person", "en"), count_words(20, "theme", "fr")) == ("zero people", "vingt thèmes")
+    assert count_words(21, "person", "en") == "21 people"
+    assert count_words(1250, "statement", "en") == "1,250 statements"
+    assert count_words(1250, "statement", "fr") == "1\u202f250 déclarations"  # a narrow no-break space
     assert date_words(Literal("2025-07", datatype=XSD.gYearMonth), "fr") == "juillet 2025"
     assert date_words(Literal("2025-07-03", datatype=XSD.date), "fr") == "3 juillet 2025"
     assert date_words(Literal("2025", datatype=XSD.gYear), "en") == "2025"
@@ -177,8 +185,19 @@ def test_one_home_page_per_language_with_sources_latest_statements_and_counts(di
     assert f"«{NBSP}Nous sommes fiers" in latest and "— Martin Tisné · juillet 2025" in latest
     assert "Locuteur non nommé dans la source." in latest
     counts = first(r'id="counts">.*?</h2>(.*?)</section>', french)
-    assert counts.startswith("Le graphe contient 1 accord, 1 document source, 4 événements,")
-    for href in ("search.fr.html", "questions.fr.html", "query", "index.fr.html#downloads", "index.html"):
+    assert counts.startswith("Le graphe contient un accord, un document source, quatre événements,")
+    assert "une adhésion, cinq organisations" in counts
+    assert counts.endswith("trois déclarations et cinq thèmes.")
+    english_counts = first(r'id="counts">.*?</h2>(.*?)</section>', english)
+    assert english_counts.startswith("The graph holds one agreement, one source document, four events,")
+    assert not re.search(r"\d", counts + english_counts)
+    for href in (
+        "search.fr.html",
+        "questions.fr.html",
+        "query.fr.html",
+        "index.fr.html#downloads",
+        "index.html",
+    ):
         assert f'href="{href}"' in french, href
 
 
@@ -268,7 +287,7 @@ const jobs = JSON.parse(fs.readFileSync(jobsFile, "utf8"));
 
 
 def _pages(dist: Path) -> list[str]:
-    """One page of each kind of resource, the lists, the home, ontology and questions pages."""
+    """One page of each kind of resource, the lists, the home, ontology, questions and query pages."""
     chosen = [STATEMENT, UNNAMED]
     for kind in KINDS:
         found = sorted(
@@ -277,7 +296,7 @@ def _pages(dist: Path) -> list[str]:
             if not p.name.startswith("index.") and not p.name.endswith(".fr.html")
         )
         chosen.append(str(found[0].relative_to(dist)).removesuffix(".html"))
-    chosen += ["id/person/index", "index", "ns", "questions"]
+    chosen += ["id/person/index", "index", "ns", "questions", "query"]
     return list(dict.fromkeys(chosen))
 
 

@@ -15,7 +15,7 @@ Routes:
   `?format=json`; `/search.fr.html` in French), matched as the static site's search page does.
 - `/` home page, `/questions` the saved questions and `/questions/<name>` one answered for people (columns
   titled, values by label, parameters chosen from lists; `.fr.html` in French; `.csv`, `.json` the answer as
-  a file, `.ttl` and `.jsonld` for a graph), `/query`
+  a file, `.ttl` and `.jsonld` for a graph), `/query` (`/query.html`; `/query.fr.html` in French)
   the query UI (YASGUI, served from /static/yasgui/ when `make` has installed it under web/, else a plain
   form), and every other file of the built site (dumps, dataset description, pages, CSS).
 - `/reconcile`: the Reconciliation Service API 0.2 for OpenRefine and other clients (reconcile.py): the
@@ -73,6 +73,8 @@ EXTENSIONS = {
 READ_ONLY = "pia-kg serve is read-only: nothing can change the served graph."
 SPARQL_PATHS = ("/sparql", "/sparql/")  # the trailing slash is what people (and the W3C tests) type too
 SEARCH_PATHS = ("/search", "/search.html", "/search.fr.html")  # answered here, not from the static site
+# the query editor; dist/ has query.html and query.fr.html too, which say that it needs this server
+QUERY_PATHS = ("/query", "/query.html", "/query.fr.html")
 RECONCILE_PATHS = ("/reconcile", "/reconcile/")
 POST_PATHS = (*SPARQL_PATHS, *RECONCILE_PATHS)  # read-only all the same: POST carries queries there
 
@@ -303,7 +305,7 @@ def create_app(
     routes: list[Any] = [
         Route("/", server.home, methods=["GET"]),
         *(Route(path, server.sparql, methods=["GET", "POST", "OPTIONS"]) for path in SPARQL_PATHS),
-        Route("/query", server.query_ui, methods=["GET"]),
+        *(Route(path, server.query_ui, methods=["GET"]) for path in QUERY_PATHS),
         *(Route(path, server.search, methods=["GET"]) for path in SEARCH_PATHS),
         Route("/questions", server.questions, methods=["GET"]),
         Route("/questions/", server.questions, methods=["GET"]),
@@ -697,9 +699,11 @@ class _Server:
         return HTMLResponse(render("serve-questions.html.j2", questions_page(self.snapshot)))
 
     async def query_ui(self, request: Request) -> Response:
+        """`/query` (`/query.html`): the query editor; `/query.fr.html` (or `?lang=fr`) in French."""
         from pia_kg.serve.server_pages import query_ui_page
 
-        page = query_ui_page(self.snapshot, has_yasgui=self.has_yasgui)
+        fr = request.url.path.endswith(".fr.html") or request.query_params.get("lang") == "fr"
+        page = query_ui_page(self.snapshot, has_yasgui=self.has_yasgui, lang="fr" if fr else "en")
         return HTMLResponse(render("serve-query.html.j2", page))
 
     async def question(self, request: Request) -> Response:

@@ -153,6 +153,8 @@ class QueryUiPage:
     has_yasgui: bool
     questions_json: Any
     examples: tuple[QuestionLink, ...]
+    words: dict[str, str]
+    names_json: Any  # what the page names YASGUI's unnamed controls, in its language
 
 
 @dataclass(frozen=True)
@@ -174,15 +176,17 @@ def ui_href(saved: SavedQuery, *, root: str) -> str:
     return f"{root}query#query={quote(saved.text, safe='')}&tabTitle={quote(saved.title(), safe='')}"
 
 
-def question_links(snapshot: Snapshot, *, root: str) -> tuple[QuestionLink, ...]:
+def question_links(snapshot: Snapshot, *, root: str, lang: str = "en") -> tuple[QuestionLink, ...]:
     return tuple(
         QuestionLink(
             name=saved.name,
-            title=saved.title(),
-            description=saved.description(),
+            title=saved.title(lang),
+            description=saved.description(lang),
             form=saved.form,
             params=", ".join(param.describe() for param in saved.params),
-            run_href=f"{root}questions/{saved.name}",
+            run_href=f"{root}questions/{saved.name}"
+            if lang == "en"
+            else f"{root}questions/{saved.name}.{lang}.html",
             ui_href=ui_href(saved, root=root),
         )
         for saved in snapshot.questions
@@ -247,16 +251,21 @@ def questions_page(snapshot: Snapshot) -> QuestionsPage:
     )
 
 
-def query_ui_page(snapshot: Snapshot, *, has_yasgui: bool) -> QueryUiPage:
+def query_ui_page(snapshot: Snapshot, *, has_yasgui: bool, lang: str = "en") -> QueryUiPage:
+    """The query editor (`/query`, `/query.html`; `/query.fr.html` in French), each naming the other."""
     from pia_kg.publish.site.render import script_json
 
-    questions = [{"name": saved.title(), "query": saved.text} for saved in snapshot.questions]
+    words = p.QUERY_WORDS[lang]
+    questions = [{"name": saved.title(lang), "query": saved.text} for saved in snapshot.questions]
+    names = {key: words[key] for key in ("endpoint", "query", "tab_name", "rows", "filter", "results")}
     return QueryUiPage(
-        chrome=chrome("", other_href="questions.fr.html"),
-        title="Query the graph",
+        chrome=p.make_chrome(p.QUERY_PAGE, lang),
+        title=words["title"],
         has_yasgui=has_yasgui,
         questions_json=script_json(questions),
-        examples=question_links(snapshot, root=""),
+        examples=question_links(snapshot, root="", lang=lang),
+        words=words,
+        names_json=script_json(names),
     )
 
 

@@ -164,6 +164,7 @@ def write_release(
     out.bytes("ns.jsonld", dump_json(compact_graph(ontology, context, context_url=True)))
     _write_pages(out, graph, project=project, context=context, dumps=dumps)
     _write_questions(out, kg, project, graph)
+    _write_query_pages(out, project, dumps)
     out.text(".htaccess", htaccess(redirect_base))
     out.bytes("static/style.css", (Path(__file__).parent / "static" / "style.css").read_bytes())
     return dumps
@@ -249,6 +250,22 @@ def _write_questions(out: _Writer, kg: KnowledgeGraph, project: Project, graph: 
         for lang in p.LANGS:
             page = q.question_page(saved, result, labeller, iris, lang=lang, live=False)
             out.text(q.question_file(saved.name, lang), render("question.html.j2", page))
+
+
+def _write_query_pages(out: _Writer, project: Project, dumps: list[Dump]) -> None:
+    """`query.html` and `query.fr.html`, where the header's "Query" leads: the editor needs `pia-kg serve`
+    (which answers these paths with it), so the static page offers the dumps and the saved questions."""
+    from pia_kg.sparql.saved import list_queries
+
+    saved = [question for question in list_queries(project) if not question.is_rule]
+    downloads = tuple(p.Link(d.path, f"{d.path.rsplit('/', 1)[-1]} ({d.media_type})") for d in dumps)
+    for lang in p.LANGS:
+        words = p.QUERY_WORDS[lang]
+        questions = tuple(p.Link(q.question_file(s.name, lang), s.title(lang)) for s in saved)
+        page = p.StaticQueryPage(
+            p.make_chrome(p.QUERY_PAGE, lang), words["title"], words, downloads, questions
+        )
+        out.text(p.page_file(p.QUERY_PAGE, lang), render("query.html.j2", page))
 
 
 def _write_pictures(out: _Writer, pictures: PagePictures) -> None:

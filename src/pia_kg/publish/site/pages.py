@@ -35,6 +35,7 @@ from pia_kg.rdf.namespaces import (
 LANGS = ("en", "fr")
 NS_IRI = str(PIA)
 NS_PAGE = "ns"
+QUERY_PAGE = "query"  # the query editor from `pia-kg serve`; in dist/, a page that says how to query
 SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 CONTEXT_CHARS = 150
 QUOTE_MARKS = {"en": ("“", "”"), "fr": ("«\u00a0", "\u00a0»")}
@@ -575,6 +576,78 @@ class Question:
     description: str
     is_rule: bool
     sparql: str
+
+
+# The query page's words: the editor (`pia-kg serve`) and the page that stands for it in dist/.
+QUERY_WORDS = {
+    "en": {
+        "title": "Query the graph",
+        "static_intro": "The query editor sends SPARQL to a live endpoint, which this copy of the site, made "
+        "of files only, does not have.",
+        "static_ways": "To query the graph:",
+        # around `pia-kg serve` and the editor's path, both set in code
+        "serve_before": "run",
+        "serve_between": "in a checkout of the project and open its query editor at",
+        "serve_after": ";",
+        "static_store": "or load one of the dumps below into a SPARQL store (Oxigraph, Fuseki, Virtuoso…) "
+        "and query it there;",
+        "static_questions": "or read the saved questions below, answered here for their default values.",
+        "dumps": "Dumps",
+        "questions": "Saved questions",
+        "editor_intro": "Each saved question is a tab; run it with the ▶ button, or write your own query. "
+        "The project prefixes are predeclared.",
+        "new_tab": "New query tab",
+        "plain": "The YASGUI editor is not installed here (run make with npm available to add it); this "
+        "plain form asks the same endpoint.",
+        "run": "Run",
+        "run_note": "Results come back as SPARQL JSON.",
+        "endpoint": "SPARQL endpoint",
+        "query": "SPARQL query",
+        "tab_name": "Tab name",
+        "rows": "Rows per page",
+        "filter": "Filter the results",
+        "results": "Results",
+    },
+    "fr": {
+        "title": "Interroger le graphe",
+        "static_intro": "L’éditeur de requêtes envoie du SPARQL à un point d’accès en service, que cette "
+        "copie du site, faite de fichiers seulement, n’a pas.",
+        "static_ways": "Pour interroger le graphe\u00a0:",
+        "serve_before": "lancez",
+        "serve_between": "dans une copie du projet et ouvrez son éditeur de requêtes à l’adresse",
+        "serve_after": "\u00a0;",
+        "static_store": "ou chargez l’un des fichiers ci-dessous dans un triplestore SPARQL (Oxigraph, "
+        "Fuseki, Virtuoso…) et interrogez-le\u00a0;",
+        "static_questions": "ou lisez les questions enregistrées ci-dessous, avec leur réponse pour les "
+        "valeurs par défaut.",
+        "dumps": "Fichiers du graphe",
+        "questions": "Questions enregistrées",
+        "editor_intro": "Chaque question enregistrée est un onglet\u00a0; lancez-la avec le bouton ▶, ou "
+        "écrivez votre propre requête. Les préfixes du projet sont prédéclarés.",
+        "new_tab": "Nouvel onglet de requête",
+        "plain": "L’éditeur YASGUI n’est pas installé ici (lancez make avec npm pour l’ajouter)\u00a0; ce "
+        "formulaire simple interroge le même point d’accès.",
+        "run": "Exécuter",
+        "run_note": "Les résultats reviennent en SPARQL JSON.",
+        "endpoint": "Point d’accès SPARQL",
+        "query": "Requête SPARQL",
+        "tab_name": "Nom de l’onglet",
+        "rows": "Lignes par page",
+        "filter": "Filtrer les résultats",
+        "results": "Résultats",
+    },
+}
+
+
+@dataclass(frozen=True)
+class StaticQueryPage:
+    """`query.html` in dist/: the editor needs a live endpoint; the dumps and the saved questions instead."""
+
+    chrome: Chrome
+    title: str
+    words: dict[str, str]
+    downloads: tuple[Link, ...]
+    questions: tuple[Link, ...]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 """A saved question as a page for people, in English (`questions/<name>.html`) or French (`.fr.html`).
 
 Columns are titled with the words of the query's `# column:` lines, values are shown by their label and link
-to their pages, and each parameter is chosen from the resources its `# choices:` line names. `pia-kg build`
+to their pages, and each parameter is chosen from the resources its `# choices:` line names, with the help of
+its `# param:` line, or in French of its `# param@fr: NAME | aide` line. `pia-kg build`
 writes each page with the answer for the default parameters, beside its CSV and JSON (SPARQL results) files;
 `pia-kg serve` answers the same page for any parameters, and the downloads at the same URLs.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
@@ -22,6 +24,8 @@ from pia_kg.sparql.results import AskResult, GraphResult, QueryResult, SelectRes
 from pia_kg.sparql.saved import Param, SavedQuery
 
 QUESTIONS_DIR = "questions"
+# `# param@fr: NAME | aide`: a parameter's help in another language than the `# param:` line's English.
+_PARAM_DOC = re.compile(r"^#\s*param@(?P<lang>[a-z]+)\s*:\s*(?P<name>[A-Za-z_]\w*)\s*\|\s*(?P<doc>.*?)\s*$")
 LONG_TEXT = 60  # characters: a cell with more is kept wide enough to read (class "long")
 # The downloads of each form of answer: (extension, name of the format in sparql/formats.py, link text).
 DOWNLOADS = {
@@ -82,6 +86,7 @@ class ParamField:
     name: str
     label: str  # what to choose, in the page's language (the kinds of resource listed), else the doc
     doc: str
+    doc_lang: str | None  # "en" where a French page falls back on the English help (no `# param@fr:`)
     value: str
     options: tuple[Option, ...]
     shown: p.Link | None  # the value used, by its label (the static page shows it instead of a form)
@@ -115,6 +120,20 @@ class QuestionPage:
     sparql: str
     all_href: str
     ui: dict[str, str]
+
+
+def param_docs(saved: SavedQuery, lang: str) -> dict[str, str]:
+    """The help of each parameter in `lang`, from the header's `# param@<lang>: NAME | help` lines."""
+    docs: dict[str, str] = {}
+    for line in saved.text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = _PARAM_DOC.match(line)
+        if match and match["lang"] == lang:
+            docs.setdefault(match["name"], match["doc"])
+    return docs
 
 
 def question_file(name: str, lang: str) -> str:
@@ -172,6 +191,7 @@ def parameter_fields(
 
     listed = list(iris)
     fields = []
+    translated = param_docs(saved, lang) if lang != "en" else {}
     for param in saved.params:
         value = given.get(param.name, saved.examples.get(param.name, param.default or ""))
         term = parse_value(value, type_name=param.type) if value else None
@@ -187,13 +207,15 @@ def parameter_fields(
             shown = labeller.link(term, from_file=from_file, lang=lang)
         elif term is not None:
             shown = p.Link("", str(term))
-        label = choice_label(saved.choices.get(param.name, ()), lang) or param.doc or param.name
-        fields.append(ParamField(param.name, label, param.doc, value, options, shown))
+        doc = translated.get(param.name) or param.doc
+        doc_lang = "en" if lang != "en" and param.name not in translated and param.doc else None
+        label = choice_label(saved.choices.get(param.name, ()), lang) or doc or param.name
+        fields.append(ParamField(param.name, label, doc, doc_lang, value, options, shown))
     return tuple(fields)
 
 
 def choice_label(kinds: tuple[str, ...], lang: str) -> str:
-    """"Choose from: Organisations, Places" for the kinds of resource a parameter lists ("" for values)."""
+    """ "Choose from: Organisations, Places" for the kinds of resource a parameter lists ("" for values)."""
     if not kinds or any(kind.startswith('"') for kind in kinds):
         return ""
     index = p.LANGS.index(lang)
@@ -271,18 +293,19 @@ def question_page(
         text=text,
         error=error is not None,
         downloads=() if error is not None else downloads,
-        editor_href=editor_href(saved) if live else None,
+        editor_href=editor_href(saved, lang) if live else None,
         sparql=saved.text,
         all_href=f"../{p.page_file(QUESTIONS_DIR, lang)}",
         ui=ui,
     )
 
 
-def editor_href(saved: SavedQuery) -> str:
-    """The query editor (`pia-kg serve`'s /query) with the question in a tab of its own."""
+def editor_href(saved: SavedQuery, lang: str = "en") -> str:
+    """The query editor (`pia-kg serve`'s /query.html, /query.fr.html), the question in a tab of its own."""
     from urllib.parse import quote
 
-    return f"../query#query={quote(saved.text, safe='')}&tabTitle={quote(saved.title(), safe='')}"
+    editor = p.page_file(p.QUERY_PAGE, lang)
+    return f"../{editor}#query={quote(saved.text, safe='')}&tabTitle={quote(saved.title(lang), safe='')}"
 
 
 def download_format(saved: SavedQuery, extension: str) -> str | None:

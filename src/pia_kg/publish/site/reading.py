@@ -615,6 +615,57 @@ KIND_WORDS = {
     "statement": (("statement", "statements"), ("déclaration", "déclarations")),
     "theme": (("theme", "themes"), ("thème", "thèmes")),
 }
+# The kinds whose French name is feminine: "une organisation", "une déclaration" (but "un accord").
+FEMININE = frozenset({"membership", "organisation", "party", "person", "post", "statement"})
+# Small numbers are said in words (issue: "two agreements", "deux accords"); beyond, digits for the language.
+SMALL_NUMBERS = {
+    "en": (
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ),
+    "fr": (
+        "zéro",
+        "un",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "treize",
+        "quatorze",
+        "quinze",
+        "seize",
+        "dix-sept",
+        "dix-huit",
+        "dix-neuf",
+        "vingt",
+    ),
+}
 LATEST = 5
 
 
@@ -622,7 +673,23 @@ LATEST = 5
 class Count:
     href: str
     number: int
-    words: str
+    words: str  # "two agreements", "deux accords", "1\u202f250 déclarations"
+
+
+def count_words(number: int, kind: str, lang: str) -> str:
+    """How many resources of a kind, for reading: the number in words up to twenty ("one agreement", "une
+    organisation", "deux accords"), beyond in digits grouped as the language groups them (a narrow no-break
+    space in French: "1\u202f250 déclarations")."""
+    from babel.numbers import format_decimal
+
+    singular, plural = KIND_WORDS.get(kind, ((kind, kind), (kind, kind)))[LANGS.index(lang)]
+    noun = singular if number == 1 else plural
+    small = SMALL_NUMBERS[lang]
+    if 0 <= number < len(small):
+        said = "une" if number == 1 and lang == "fr" and kind in FEMININE else small[number]
+    else:
+        said = str(format_decimal(number, locale=lang))
+    return f"{said} {noun}"
 
 
 @dataclass(frozen=True)
@@ -661,8 +728,7 @@ def home_reading(reader: Reader, iris: Iterable[URIRef], *, lang: str) -> HomeRe
         kinds.setdefault(path.split("/")[1], []).append(iri)
     counts = []
     for kind, members in sorted(kinds.items()):
-        singular, plural = KIND_WORDS.get(kind, ((kind, kind), (kind, kind)))[LANGS.index(lang)]
-        words = singular if len(members) == 1 else plural
+        words = count_words(len(members), kind, lang)
         counts.append(Count(relative(own, page_file(f"id/{kind}/index", lang)), len(members), words))
     documents = sorted(
         {doc for doc in graph.objects(None, PROV.wasDerivedFrom) if isinstance(doc, URIRef)}, key=str

@@ -4,7 +4,7 @@ One module builds the index entries (written by `pia-kg build` to `search-index.
 `search.html`) and does the matching for `pia-kg serve`'s `/search`; `static/search.js` does the very same
 matching in the browser, on the same entries.
 
-Matching: text and query are normalised alike (Unicode NFKD, combining marks dropped, case folded), so
+Matching: text and query are normalised alike (Unicode NFKD, marks dropped, full case folding), so
 "seghrouchni" finds "Seghrouchni" and "redevabilite" finds "redevabilité"; both are cut into words (runs of
 letters and digits). Every word of the query must begin a word of the resource (word-prefix match, so "maro"
 finds "Maroc"). Ranking: each query word scores the weight of the best field it begins a word of (name 8,
@@ -47,9 +47,10 @@ FIELD_TITLES = {
 
 
 def normalise(text: str) -> str:
-    """NFKD, without combining marks, case folded: "Redevabilité" -> "redevabilite"."""
+    """NFKD, without marks (general category M, as `\\p{M}` in the script), case folded ("Straße" ->
+    "strasse"): "Redevabilité" -> "redevabilite". static/search.js folds every character the same way."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return "".join(char for char in decomposed if not unicodedata.category(char).startswith("M")).casefold()
 
 
 def words(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 /* Search in the static site: the same matching as pia_kg/publish/site/search.py, on the index that
-   `pia-kg build` embeds in the page (#search-index). Text is normalised (NFKD, combining marks dropped,
-   lower case) and cut into words; every word of the query must begin a word of a resource. */
+   `pia-kg build` embeds in the page (#search-index). Text is normalised (NFKD, marks dropped,
+   case folded as Python's str.casefold) and cut into words; every word of the query must begin a word of a
+   resource. */
 (function () {
   "use strict";
   var WORD = /[\p{L}\p{N}]+/gu;
@@ -13,8 +14,24 @@
   var lang = status.getAttribute("data-lang");
   var root = status.getAttribute("data-root");
 
+  // Where full case folding (Python's str.casefold) differs from toLowerCase: sharp s, final sigma, the
+  // old Cyrillic letter forms, and Cherokee, whose small letters fold to the capitals.
+  var FOLDS = {
+    "\u00df": "ss", "\u03c2": "\u03c3", "\u1c80": "\u0432", "\u1c81": "\u0434", "\u1c82": "\u043e",
+    "\u1c83": "\u0441", "\u1c84": "\u0442", "\u1c85": "\u0442", "\u1c86": "\u044a", "\u1c87": "\u0463",
+    "\u1c88": "\ua64b"
+  };
+
+  function fold(letter) {
+    var code = letter.charCodeAt(0);
+    if (code >= 0xab70 && code <= 0xabbf) return String.fromCharCode(code - 0xab70 + 0x13a0);
+    if (code >= 0x13f8 && code <= 0x13fd) return String.fromCharCode(code - 8);
+    return FOLDS[letter];
+  }
+
   function normalise(text) {
-    return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+    return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
+      .replace(/[\u00df\u03c2\u1c80-\u1c88\u13f8-\u13fd\uab70-\uabbf]/g, fold);
   }
 
   function words(text) {
@@ -160,4 +177,5 @@
   show(initial);
   remember(initial);
   window.piaSearch = search;
+  window.piaNormalise = normalise;
 })();
