@@ -446,7 +446,7 @@ _RDF_TYPE = f"<{PREFIXES['rdf']}type>"
 _RDF_REST = f"<{PREFIXES['rdf']}rest>"
 _RDF_NIL = f"<{PREFIXES['rdf']}nil>"
 _INDENT = "    "
-_NESTING = 24  # deepest `[ ]` or `( )` inside a block; a blank node further down gets a block of its own
+_NESTING = 12  # deepest `[ ]` or `( )` inside a block; a blank node further down gets a block of its own
 # Turtle's PN_LOCAL without escapes or colons: a local name written after `prefix:` as it is
 _PN_CHARS_U = (
     "A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d\u2070-\u218f"
@@ -579,6 +579,7 @@ class _TurtleGraph:
                 if obj.startswith("_:") and '"' not in obj:
                     self.references[obj] = self.references.get(obj, 0) + 1
         self.written: set[str] = set()
+        self.deferred: list[str] = []  # written by their label below the deepest nesting, last met first
         self.out: list[str] = []
 
     def text(self) -> str:
@@ -587,7 +588,11 @@ class _TurtleGraph:
         for label, pairs in self.blank.items():  # pointed to by no statement, or by several
             if self.references.get(label, 0) != 1:
                 self._block("[]" if label not in self.references else label, pairs, label)
-        for label, pairs in self.blank.items():  # in a cycle, or below the deepest nesting
+        while self.deferred:  # below the deepest nesting: a block each, in the order they were met
+            label = self.deferred.pop()
+            if label not in self.written and label in self.blank:
+                self._block(label, self.blank[label], label)
+        for label, pairs in self.blank.items():  # in a cycle
             if label not in self.written:
                 self._block(label, pairs, label)
         return "\n".join(self.out)
@@ -615,8 +620,8 @@ class _TurtleGraph:
                 stop += 1
             verb = "a" if predicate == _RDF_TYPE else self.names.iri(predicate)
             obj = pairs[start][1]
-            if stop == start + 1 and not self._nests(obj, depth + 1):
-                out.append(f"{pad}{verb} {self._flat(obj)} ;")
+            if stop == start + 1 and not (self._nests(obj, depth + 1) and obj in self.blank):
+                out.append(f"{pad}{verb} {self._flat(obj, depth + 1)} ;")
             else:
                 out.append(pad + verb)
                 for index in range(start, stop):
@@ -632,15 +637,23 @@ class _TurtleGraph:
             and obj not in self.written
         )
 
-    def _flat(self, obj: str) -> str:
-        return obj if obj.startswith("_:") else self.names.term(obj)
+    def _flat(self, obj: str, depth: int) -> str:
+        """An object on one line: a term, `[]` for a nested blank node with no statement, or a label."""
+        if not obj.startswith("_:"):
+            return self.names.term(obj)
+        if self._nests(obj, depth) and obj not in self.blank:
+            self.written.add(obj)
+            return "[]"
+        if obj not in self.written and self.references.get(obj) == 1:
+            self.deferred.append(obj)
+        return obj
 
     def _object(self, obj: str, depth: int) -> None:
         """One object on its own line(s), indented to `depth`."""
         out = self.out
         pad = _INDENT * depth
-        if not self._nests(obj, depth):
-            out.append(pad + self._flat(obj))
+        if not (self._nests(obj, depth) and obj in self.blank):
+            out.append(pad + self._flat(obj, depth))
             return
         items = self._list_items(obj)
         if items is not None:
@@ -650,12 +663,8 @@ class _TurtleGraph:
             out.append(pad + ")")
             return
         self.written.add(obj)
-        pairs = self.blank.get(obj)
-        if not pairs:
-            out.append(pad + "[]")
-            return
         out.append(pad + "[")
-        self._predicates(pairs, depth + 1)
+        self._predicates(self.blank[obj], depth + 1)
         out.append(pad + "]")
 
     def _list_items(self, head: str) -> list[str] | None:
