@@ -156,11 +156,11 @@ def _read_key(path: Path) -> str:
 
 
 def _from_store(project: Project, fmt: str, context: JsonObject | None) -> bytes | None:
-    """N-Triples, N-Quads or JSON-LD written from the project's store on disk (refreshed per file, see
-    graph/disk_store.py), or None when the store cannot be used now (another process writes it): the caller
-    reads the files."""
+    """The export in `fmt` (one of STORE_FORMATS) written from the project's store on disk (refreshed per
+    file, see graph/disk_store.py), the same bytes as from the files, or None when the store cannot be used
+    now (another process writes it): the caller reads the files."""
     from pia_kg.graph.disk_store import StoreUnavailable, project_files, refresh
-    from pia_kg.publish.export import export_jsonld, export_lines
+    from pia_kg.publish.export import TEXT_FORMATS, export_jsonld, export_lines, export_text
     from pia_kg.rdf.parsing import graph_id
 
     try:
@@ -174,6 +174,8 @@ def _from_store(project: Project, fmt: str, context: JsonObject | None) -> bytes
             if fmt == "jsonld":
                 assert context is not None
                 return export_jsonld(store, graph_ids, context)
+            if fmt in TEXT_FORMATS:
+                return export_text(store, graph_ids, fmt)
             return export_lines(store, graph_ids, fmt)
     except StoreUnavailable as err:
         click.echo(f"Note: {err}; reading the files.", err=True)

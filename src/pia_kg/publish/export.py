@@ -1,14 +1,16 @@
 """Deterministic serialisation of the whole graph: same input, same bytes (ARCHITECTURE.md, rule 4).
 
 Blank nodes get canonical labels first (RDFC-1.0 per named graph, see canon.py, then renamed from a hash of
-the graph name and that label, so that two files never share a label). Then each format is written in a
-stable order:
+the graph name and that label, so that two files never share a label). Every format is then written from the
+canonical N-Triples lines of each named graph, sorted, so that the files and the store on disk give the very
+same bytes:
 
-- N-Triples and N-Quads: rdflib's lines, sorted;
-- Turtle and TriG: rdflib's `longturtle` writer, which sorts subjects, predicates and objects (TriG is one
-  `GRAPH <name> { ... }` block per source file, in file order);
-- RDF/XML: one `rdf:Description` per subject, subjects and statements sorted (rdflib's writer follows the
-  store's iteration order, which is not stable);
+- N-Triples and N-Quads: pyoxigraph's lines, sorted;
+- Turtle and TriG: one block per subject, in the order of the lines (IRIs, then blank nodes), `a` first,
+  then the predicates and objects in line order; a blank node that is the object of one statement only is
+  written inside it (`[ ... ]`, or `( ... )` for an RDF list), the others by their label. TriG is one
+  `GRAPH <name> { ... }` block per source file, in the order of the graph names;
+- RDF/XML: one `rdf:Description` per subject, subjects and statements sorted;
 - JSON-LD: compacted with the project context, one node object at a time, keys sorted (see
   `pia_kg.rdf.jsonld`); a graph that holds RDF lists is compacted whole, so that they are written as `@list`.
 
@@ -17,6 +19,7 @@ N-Quads and TriG keep one named graph per source file (`urn:pia-kg:file:<path>`)
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import os
@@ -113,12 +116,9 @@ def serialize(dataset: Dataset, fmt: str, *, context: JsonObject | None = None) 
     if fmt in LINE_FORMATS:  # line by line from each file's graph: no union copy of the whole graph
         return _dataset_lines(dataset, fmt)
     if fmt == "trig":
-        return _trig(dataset)
-    graph = union_graph(dataset)
-    if fmt == "turtle":
-        return turtle(graph).encode("utf-8")
-    if fmt == "rdfxml":
-        return rdf_xml(graph)
+        return _trig_document(_graph_lines(dataset))
+    if fmt in TEXT_FORMATS:
+        return _union_document(_dataset_lines(dataset, "ntriples").decode("utf-8").split("\n")[:-1], fmt)
     if fmt == "jsonld":
         if context is None:
             raise ValueError("JSON-LD export needs the project context")
@@ -137,7 +137,8 @@ def export(
 # N-Triples and N-Quads are written by pyoxigraph, in the canonical form of RDF 1.2 N-Triples (control
 # characters escaped, so that no literal can break a line), one statement per line, sorted
 LINE_FORMATS = ("ntriples", "nquads")
-STORE_FORMATS = (*LINE_FORMATS, "jsonld")  # written from the store on disk by `pia-kg export`
+TEXT_FORMATS = ("turtle", "trig", "rdfxml")  # written from those lines, one subject at a time
+STORE_FORMATS = (*LINE_FORMATS, "jsonld", *TEXT_FORMATS)  # written from the store on disk by `pia-kg export`
 _RDF_FIRST = f"<{PREFIXES['rdf']}first>"
 _BLANK_OBJECT = re.compile(r" _:[^ \"<>]+ \.$")  # an N-Triples line whose object is a blank node
 # a blank node where N-Triples can hold one: the subject, at the start of a line, or the object, at its end
@@ -170,6 +171,20 @@ def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
     return _sorted_bytes(lines)
 
 
+def export_text(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
+    """Turtle, TriG or RDF/XML (TEXT_FORMATS) of the named graphs `graph_ids` of a pyoxigraph store, the same
+    bytes as `export` gives from the files: written from the canonical lines of `export_lines`, one subject
+    at a time, without building a graph in memory."""
+    if fmt == "trig":
+        graphs = []
+        for identifier in sorted(set(graph_ids), key=str):
+            text = export_lines(store, [identifier], "ntriples").decode("utf-8")
+            if text:
+                graphs.append((str(identifier), text.split("\n")[:-1]))
+        return _trig_document(graphs)
+    return _union_document(export_lines(store, graph_ids, "ntriples").decode("utf-8").split("\n")[:-1], fmt)
+
+
 def export_jsonld(store: Any, graph_ids: Iterable[URIRef], context: JsonObject) -> bytes:
     """JSON-LD of the named graphs `graph_ids` of a pyoxigraph store: the same bytes as `export` gives from
     the files. The canonical N-Triples of `export_lines` are compacted node by node (rdf/jsonld.py)."""
@@ -189,14 +204,24 @@ def _dataset_lines(dataset: Dataset, fmt: str) -> bytes:
     """export_lines for a dataset whose blank nodes are named already (canonical_dataset)."""
     import pyoxigraph as ox
 
+    lines: set[str] = set()
+    for name, graph_lines in _graph_lines(dataset):
+        _add_lines(lines, graph_lines, ox.NamedNode(name), fmt)
+    return _sorted_bytes(lines)
+
+
+def _graph_lines(dataset: Dataset) -> list[tuple[str, list[str]]]:
+    """Each non-empty named graph of a dataset whose blank nodes are named already (canonical_dataset): its
+    name and its N-Triples lines, sorted, in the order of the names."""
+    import pyoxigraph as ox
+
     from pia_kg.rdf.terms import to_oxigraph
 
-    lines: set[str] = set()
+    graphs = []
     for context in _named_graphs(dataset):
-        name = ox.NamedNode(str(context.identifier))
         triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in context]
-        _add_lines(lines, _ntriples_lines(triples), name, fmt)
-    return _sorted_bytes(lines)
+        graphs.append((str(context.identifier), sorted(set(_ntriples_lines(triples)))))
+    return graphs
 
 
 def _ntriples_lines(triples: list[Any]) -> list[str]:
@@ -322,67 +347,6 @@ def _named_graphs(dataset: Dataset) -> list[Graph]:
     )
 
 
-def _trig(dataset: Dataset) -> bytes:
-    """One prefix block, then one `GRAPH` block per source file, each written by the stable Turtle writer.
-
-    A namespace outside the project's prefixes is ordinary data: the writer would name it `ns1` in each graph
-    on its own, so the same name could stand for two namespaces. A first pass finds every such namespace, and
-    each gets one name for the whole file (`ns1`, `ns2`, ... in the order of the namespace IRIs).
-    """
-    contexts = _named_graphs(dataset)
-    first = [_split_prefixes(turtle(_graph_of(context, {}))) for context in contexts]
-    extra: dict[str, str] = {}  # namespace IRI -> generated prefix
-    for _, declared in first:
-        for name, namespace in declared.items():
-            if PREFIXES.get(name) != namespace:
-                extra.setdefault(namespace, "")
-    names = (name for name in (f"ns{number}" for number in itertools.count(1)) if name not in PREFIXES)
-    for namespace in sorted(extra):
-        extra[namespace] = next(names)
-    blocks: list[str] = []
-    used: dict[str, str] = {}
-    for context, (body, prefixes) in zip(contexts, first, strict=True):
-        if any(PREFIXES.get(name) != namespace for name, namespace in prefixes.items()):
-            body, prefixes = _split_prefixes(turtle(_graph_of(context, extra)))
-            invented = {
-                name
-                for name, namespace in prefixes.items()
-                if PREFIXES.get(name) != namespace and extra.get(namespace) != name
-            }
-            if invented:
-                raise RuntimeError(f"the Turtle writer invented prefixes {sorted(invented)} on a second pass")
-        used |= prefixes
-        # not indented: a triple-quoted literal would gain the indentation
-        blocks.append(f"GRAPH <{context.identifier}> {{\n{body.strip()}\n}}\n")
-    known = [(prefix, PREFIXES[prefix]) for prefix in PREFIXES if prefix in used]
-    generated = sorted((prefix, namespace) for namespace, prefix in extra.items() if prefix in used)
-    header = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in known + generated)
-    return (header + "\n" + "\n".join(blocks)).encode("utf-8")
-
-
-def _graph_of(context: Graph, extra: dict[str, str]) -> Graph:
-    """A copy of one named graph with the project's prefixes and the generated ones bound."""
-    graph = bind_prefixes(Graph(bind_namespaces="none"))
-    for namespace, prefix in extra.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    for triple in context:
-        graph.add(triple)
-    return graph
-
-
-def _split_prefixes(turtle: str) -> tuple[str, dict[str, str]]:
-    """The body of a Turtle text and the prefixes it declares: name -> namespace."""
-    body: list[str] = []
-    declared: dict[str, str] = {}
-    for line in turtle.split("\n"):
-        if line.startswith("PREFIX ") or line.startswith("@prefix "):
-            name, namespace = line.split()[1:3]
-            declared[name.rstrip(":")] = namespace.strip("<>")
-        else:
-            body.append(line)
-    return "\n".join(body), declared
-
-
 _XML_NAMESPACES = {"rdf": PREFIXES["rdf"], "xml": "http://www.w3.org/XML/1998/namespace"}
 
 
@@ -454,3 +418,332 @@ def _term_key(term: Node) -> tuple[int, str, str]:
         return (1, str(term), "")
     assert isinstance(term, Literal)
     return (2, str(term), f"{term.language or ''}|{term.datatype or ''}")
+
+
+# ---------------------------------------------------------------- Turtle, TriG and RDF/XML from lines
+
+_RDF_TYPE = f"<{PREFIXES['rdf']}type>"
+_RDF_REST = f"<{PREFIXES['rdf']}rest>"
+_RDF_NIL = f"<{PREFIXES['rdf']}nil>"
+_INDENT = "    "
+_NESTING = 12  # deepest `[ ]` or `( )` inside a block; a blank node further down gets a block of its own
+# Turtle's PN_LOCAL without escapes or colons: a local name written after `prefix:` as it is
+_PN_CHARS_U = (
+    "A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d\u2070-\u218f"
+    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f\u2040"
+_PN_LOCAL = re.compile(f"(?:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _union_document(lines: list[str], fmt: str) -> bytes:
+    """Turtle or RDF/XML of the sorted, unique N-Triples `lines` of the union graph."""
+    if fmt == "rdfxml":
+        return _rdf_xml_document(lines)
+    if not lines:
+        return b""
+    names = _Names({line.split(" ", 2)[1] for line in lines})
+    body = _TurtleGraph(lines, names).text()
+    head = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in sorted(names.declared()))
+    return (head + "\n" + body).encode("utf-8")
+
+
+def _trig_document(graphs: list[tuple[str, list[str]]]) -> bytes:
+    """TriG of named graphs, each given by its name and its sorted N-Triples lines: one prefix block, then one
+    `GRAPH` block per graph.
+
+    A namespace outside the project's prefixes is ordinary data: each such namespace of a predicate gets one
+    name for the whole file (`ns1`, `ns2`, ... in the order of the namespace IRIs)."""
+    names = _Names({line.split(" ", 2)[1] for _, lines in graphs for line in lines})
+    blocks = [f"GRAPH <{name}> {{\n{_TurtleGraph(lines, names).text()}}}\n" for name, lines in graphs]
+    declared = dict(names.declared())
+    known = [(prefix, PREFIXES[prefix]) for prefix in PREFIXES if prefix in declared]
+    generated = sorted(
+        (prefix, declared[prefix]) for prefix in names.generated.values() if prefix in declared
+    )
+    header = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in known + generated)
+    return (header + "\n" + "\n".join(blocks)).encode("utf-8")
+
+
+def _subjects(lines: Iterable[str]) -> Iterable[tuple[str, list[tuple[str, str]]]]:
+    """Each subject of sorted N-Triples lines with its (predicate, object) pairs, in the order of the lines:
+    the lines of one subject are next to each other, since they all start with it."""
+    subject = ""
+    pairs: list[tuple[str, str]] = []
+    for line in lines:
+        current, predicate, obj = line[:-2].split(" ", 2)
+        if current != subject:
+            if pairs:
+                yield subject, pairs
+            subject, pairs = current, []
+        pairs.append((predicate, obj))
+    if pairs:
+        yield subject, pairs
+
+
+def _split_iri(iri: str) -> tuple[str, str]:
+    """An IRI cut after its last `/` or `#`: namespace and local name."""
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    return iri[:cut], iri[cut:]
+
+
+class _Names:
+    """How a Turtle or TriG document writes IRIs: `prefix:local` with the project's prefixes and with `ns1`,
+    `ns2`... for the namespaces of other predicates (in the order of the namespace IRIs), else `<iri>`;
+    remembers the prefixes it used."""
+
+    def __init__(self, predicates: Iterable[str]) -> None:
+        self.namespaces: dict[str, str] = {}  # namespace -> prefix
+        for prefix, namespace in PREFIXES.items():
+            self.namespaces.setdefault(namespace, prefix)
+        others = set()
+        for token in predicates:
+            namespace, local = _split_iri(token[1:-1])
+            if namespace and namespace not in self.namespaces and _PN_LOCAL.fullmatch(local):
+                others.add(namespace)
+        free = (name for name in (f"ns{number}" for number in itertools.count(1)) if name not in PREFIXES)
+        self.generated = {namespace: next(free) for namespace in sorted(others)}
+        self.namespaces.update(self.generated)
+        self.used: set[str] = set()
+        self._written: dict[str, str] = {}
+
+    def declared(self) -> list[tuple[str, str]]:
+        """(prefix, namespace) of each prefix used so far."""
+        return [(prefix, namespace) for namespace, prefix in self.namespaces.items() if prefix in self.used]
+
+    def iri(self, token: str) -> str:
+        """An N-Triples IRI (`<...>`) as Turtle writes it."""
+        written = self._written.get(token)
+        if written is None:
+            namespace, local = _split_iri(token[1:-1])
+            prefix = self.namespaces.get(namespace) if namespace else None
+            if prefix is not None and _PN_LOCAL.fullmatch(local):
+                self.used.add(prefix)
+                written = f"{prefix}:{local}"
+            else:
+                written = token
+            self._written[token] = written
+        return written
+
+    def term(self, token: str) -> str:
+        """An N-Triples IRI or literal as Turtle writes it. A literal keeps its quoted lexical form
+        (N-Triples' escapes are Turtle's) and its language or datatype, the datatype shortened like any
+        IRI."""
+        if token[0] == "<":
+            return self.iri(token)
+        end = token.rfind('"')
+        if token.startswith("^^", end + 1):
+            return f"{token[: end + 1]}^^{self.iri(token[end + 3 :])}"
+        return token
+
+
+class _TurtleGraph:
+    """The Turtle blocks of one graph, from its sorted N-Triples lines: one block per subject, IRIs first, in
+    the order of the lines. A blank node that is the object of exactly one statement is written inside it, as
+    `[ ... ]` or, for a well-formed RDF list, `( ... )`; a blank node that no statement points to is the
+    subject `[]`; any other blank node keeps its canonical label and has a block of its own."""
+
+    def __init__(self, lines: list[str], names: _Names) -> None:
+        self.lines = lines
+        self.names = names
+        self.first_blank = bisect.bisect_left(lines, "_:")  # lines of blank subjects sort after `<`
+        self.blank: dict[str, list[tuple[str, str]]] = dict(
+            _subjects(itertools.islice(lines, self.first_blank, None))
+        )
+        self.references: dict[str, int] = {}
+        for line in lines:
+            if "_:" in line:
+                obj = line[line.rfind(" ", 0, len(line) - 2) + 1 : -2]
+                if obj.startswith("_:") and '"' not in obj:
+                    self.references[obj] = self.references.get(obj, 0) + 1
+        self.written: set[str] = set()
+        self.deferred: list[str] = []  # written by their label below the deepest nesting, last met first
+        self.out: list[str] = []
+
+    def text(self) -> str:
+        for subject, pairs in _subjects(itertools.islice(self.lines, self.first_blank)):
+            self._block(self.names.iri(subject), pairs)
+        for label, pairs in self.blank.items():  # pointed to by no statement, or by several
+            if self.references.get(label, 0) != 1:
+                self._block("[]" if label not in self.references else label, pairs, label)
+        while self.deferred:  # below the deepest nesting: a block each, in the order they were met
+            label = self.deferred.pop()
+            if label not in self.written and label in self.blank:
+                self._block(label, self.blank[label], label)
+        for label, pairs in self.blank.items():  # in a cycle
+            if label not in self.written:
+                self._block(label, pairs, label)
+        return "\n".join(self.out)
+
+    def _block(self, head: str, pairs: list[tuple[str, str]], label: str = "") -> None:
+        if label:
+            self.written.add(label)
+        self.out.append(head)
+        self._predicates(pairs, 1)
+        self.out.append(".")
+        self.out.append("")
+
+    def _predicates(self, pairs: list[tuple[str, str]], depth: int) -> None:
+        """`predicate object ;` lines, `a` first, then in the order of the lines; several objects, or one
+        written across lines, go one per line below the predicate."""
+        out = self.out
+        pad = _INDENT * depth
+        if any(predicate == _RDF_TYPE for predicate, _ in pairs):
+            pairs = sorted(pairs, key=lambda pair: pair[0] != _RDF_TYPE)  # stable: the rest keep their order
+        start, count = 0, len(pairs)
+        while start < count:
+            predicate = pairs[start][0]
+            stop = start + 1
+            while stop < count and pairs[stop][0] == predicate:
+                stop += 1
+            verb = "a" if predicate == _RDF_TYPE else self.names.iri(predicate)
+            obj = pairs[start][1]
+            if stop == start + 1 and not (self._nests(obj, depth + 1) and obj in self.blank):
+                out.append(f"{pad}{verb} {self._flat(obj, depth + 1)} ;")
+            else:
+                out.append(pad + verb)
+                for index in range(start, stop):
+                    self._object(pairs[index][1], depth + 1)
+                    out[-1] += " ;" if index == stop - 1 else " ,"
+            start = stop
+
+    def _nests(self, obj: str, depth: int) -> bool:
+        return (
+            obj.startswith("_:")
+            and depth <= _NESTING
+            and self.references.get(obj) == 1
+            and obj not in self.written
+        )
+
+    def _flat(self, obj: str, depth: int) -> str:
+        """An object on one line: a term, `[]` for a nested blank node with no statement, or a label."""
+        if not obj.startswith("_:"):
+            return self.names.term(obj)
+        if self._nests(obj, depth) and obj not in self.blank:
+            self.written.add(obj)
+            return "[]"
+        if obj not in self.written and self.references.get(obj) == 1:
+            self.deferred.append(obj)
+        return obj
+
+    def _object(self, obj: str, depth: int) -> None:
+        """One object on its own line(s), indented to `depth`."""
+        out = self.out
+        pad = _INDENT * depth
+        if not (self._nests(obj, depth) and obj in self.blank):
+            out.append(pad + self._flat(obj, depth))
+            return
+        items = self._list_items(obj)
+        if items is not None:
+            out.append(pad + "(")
+            for item in items:
+                self._object(item, depth + 1)
+            out.append(pad + ")")
+            return
+        self.written.add(obj)
+        out.append(pad + "[")
+        self._predicates(self.blank[obj], depth + 1)
+        out.append(pad + "]")
+
+    def _list_items(self, head: str) -> list[str] | None:
+        """The items of the RDF list that starts at `head`, if every node of it holds only `rdf:first` and
+        `rdf:rest` and is pointed to once (then they are all marked written), else None."""
+        items: list[str] = []
+        chain: set[str] = set()
+        node = head
+        while True:
+            pairs = self.blank.get(node)
+            if (
+                pairs is None
+                or len(pairs) != 2
+                or pairs[0][0] != _RDF_FIRST
+                or pairs[1][0] != _RDF_REST
+                or self.references.get(node) != 1
+                or node in self.written
+                or node in chain
+            ):
+                return None
+            chain.add(node)
+            items.append(pairs[0][1])
+            node = pairs[1][1]
+            if node == _RDF_NIL:
+                break
+            if not node.startswith("_:"):
+                return None
+        self.written.update(chain)
+        return items
+
+
+def _rdf_xml_document(lines: list[str]) -> bytes:
+    """Flat RDF/XML of sorted N-Triples `lines`: one `rdf:Description` per subject, subjects and statements
+    sorted as `rdf_xml` sorts them, so that both give the same bytes for the same graph."""
+    prefixes = dict(_XML_NAMESPACES)
+    qnames: dict[str, str] = {}
+    descriptions: list[tuple[tuple[int, str], str]] = []
+    for subject, pairs in _subjects(lines):
+        statements = []
+        for predicate, obj in pairs:
+            qname = qnames.get(predicate)
+            if qname is None:
+                qname = qnames[predicate] = _xml_qname(predicate[1:-1], prefixes)
+            statements.append((qname, _xml_key(obj)))
+        statements.sort()
+        if subject.startswith("_:"):
+            key, about = (1, subject[2:]), f"rdf:nodeID={quoteattr(subject[2:])}"
+        else:
+            key, about = (0, subject[1:-1]), f"rdf:about={quoteattr(subject[1:-1])}"
+        elements = "".join(f"    {_xml_element(qname, term)}\n" for qname, term in statements)
+        descriptions.append((key, f"  <rdf:Description {about}>\n{elements}  </rdf:Description>"))
+    descriptions.sort(key=lambda description: description[0])
+    declarations = "".join(
+        f"\n   xmlns:{prefix}={quoteattr(namespace)}"
+        for prefix, namespace in sorted(prefixes.items())
+        if prefix != "xml"
+    )
+    head = f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF{declarations}>\n'
+    body = "\n".join(text for _, text in descriptions)
+    return (head + body + "\n</rdf:RDF>\n").encode("utf-8")
+
+
+def _xml_key(token: str) -> tuple[int, str, str]:
+    """An N-Triples term as `_term_key` sorts it: kind, IRI, label or lexical form, then `language|datatype`
+    of a literal."""
+    if token[0] == "<":
+        return (0, token[1:-1], "")
+    if token[0] == "_":
+        return (1, token[2:], "")
+    end = token.rfind('"')
+    lexical = _unescape(token[1:end])
+    tail = token[end + 1 :]
+    if tail.startswith("@"):
+        return (2, lexical, f"{tail[1:]}|")
+    return (2, lexical, f"|{tail[3:-1]}" if tail else "|")
+
+
+def _xml_element(qname: str, term: tuple[int, str, str]) -> str:
+    kind, text, extra = term
+    if kind == 0:
+        return f"<{qname} rdf:resource={quoteattr(text)}/>"
+    if kind == 1:
+        return f"<{qname} rdf:nodeID={quoteattr(text)}/>"
+    language, datatype = extra.split("|", 1)
+    attributes = ""
+    if language:
+        attributes = f" xml:lang={quoteattr(language)}"
+    elif datatype:
+        attributes = f" rdf:datatype={quoteattr(datatype)}"
+    return f"<{qname}{attributes}>{escape(text, {chr(13): '&#13;'})}</{qname}>"
+
+
+def _unescape(text: str) -> str:
+    """The characters of an N-Triples string, its escapes undone."""
+    if "\\" not in text:
+        return text
+
+    def character(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        return chr(int(code, 16)) if code else _ECHAR[match.group(3)]
+
+    return _ESCAPE.sub(character, text)
