@@ -11,10 +11,10 @@ from rdflib import Dataset, Graph, URIRef
 
 from pia_kg.check.sources import statement_classes
 from pia_kg.graph.disk_store import project_files
-from pia_kg.graph.loading import KINDS, LABEL_PREDICATES, KnowledgeGraph, graph_kind, knowledge_graph_of, load
+from pia_kg.graph.loading import KINDS, LABEL_PREDICATES, KnowledgeGraph, graph_kind, knowledge_graph_of
 from pia_kg.project import Project
 from pia_kg.rdf.namespaces import DCTERMS, OA, PIA, PROV, RDF, RDFS, compact_iri
-from pia_kg.rdf.parsing import graph_id
+from pia_kg.rdf.parsing import graph_id, load_file
 from pia_kg.rdf.terms import to_rdflib
 
 # What a summary reads: types and the class tree, attributions, citations (pia:evidence, oa:hasSource,
@@ -97,7 +97,10 @@ def summarise_store(store: Any, project: Project) -> Summary:
     triples: dict[str, int] = {
         kind: _count(store, [i for i in identifiers if graph_kind(i) == kind]) for kind in KINDS
     }
-    triples["shapes"] = len(load(project, data_paths=[]).union("shapes"))
+    shapes = Graph()
+    for path in project.shapes_files():  # the store holds no shapes: only they are parsed here
+        shapes += load_file(path, root=project.root)
+    triples["shapes"] = len(shapes)
     return summarise(knowledge_graph_of(dataset, identifiers), project.sources_dir, triples=triples)
 
 

@@ -167,18 +167,15 @@ def run_query(
 
 def _evaluate_disk(disk: DiskStore, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
     """Evaluate on the project's store on disk, opened read-only here (in the child under a time limit)."""
-    from pia_kg.sparql.engine import query as query_store
-
     with disk.reading() as store:
-        return _typed(query_store(store, saved.text, bindings=bindings), saved)
+        return _evaluate_store(store, saved, bindings, None)
 
 
 def _evaluate_oxigraph(kg: KnowledgeGraph, saved: SavedQuery, bindings: dict[str, Any]) -> QueryResult:
     """Evaluate on the Oxigraph store of `kg`."""
     from pia_kg.graph.store import store_for
-    from pia_kg.sparql.engine import query as query_store
 
-    return _typed(query_store(store_for(kg), saved.text, bindings=bindings), saved)
+    return _evaluate_store(store_for(kg), saved, bindings, None)
 
 
 def _evaluate(graph: Graph, saved: SavedQuery, prepared: Query, bindings: dict[str, Any]) -> QueryResult:
