@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,26 @@ def test_the_targets_benchmark_prints_each_target_met_or_missed() -> None:
     assert any(step.startswith("`pia-kg query timeline`") for step in rows)
     assert any(step.startswith("baseline: rdflib parses") for step in rows)
     assert all(line.endswith(("| met |", "| **missed** |", "|  |")) for line in lines[2:])
+
+
+@pytest.mark.slow
+def test_the_serve_workers_benchmark_compares_both_workers_on_the_same_answers(tmp_path: Path) -> None:
+    script = str(REPO_ROOT / "benchmarks" / "serve_workers.py")
+    done = subprocess.run(
+        [sys.executable, script, "300", "--out", str(tmp_path / "project"), "--question", "themes"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    table = lines[lines.index("| step | private copy | shared store | ratio |") :]
+    steps = [line.split(" | ")[0].lstrip("| ") for line in table[2:]]
+    assert steps == [
+        "worker ready (s)",
+        "first answer, count (1 rows) (s)",
+        "first answer, themes (5 rows) (s)",
+        "peak RSS of one worker (MB)",
+        "2 workers together (MB)",
+    ]
