@@ -203,7 +203,9 @@ def _locked(folder: Path, operation: int) -> Iterator[None]:
 
 def _load_file(store: Any, path: Path, relpath: str, text: str) -> None:
     """The file's graph, replaced: read as `validate` reads it (store_graph.load_file_into: pyoxigraph
-    straight into the store, with the loader's checks and errors), never through an rdflib graph."""
+    straight into the store, with the loader's checks and errors), never through an rdflib graph. Written by
+    the bulk loader, which is not atomic: a write that fails half-way leaves no manifest, so the next refresh
+    rebuilds the store (_write removes the manifest before the first write)."""
     import pyoxigraph as ox
 
     from pia_kg.graph.store_graph import load_file_into
@@ -212,7 +214,7 @@ def _load_file(store: Any, path: Path, relpath: str, text: str) -> None:
     if store.contains_named_graph(name):
         store.remove_graph(name)
     store.add_graph(name)
-    load_file_into(store, text, path=path, relpath=relpath)
+    load_file_into(store, text, path=path, relpath=relpath, bulk=True)
 
 
 def _stat(path: Path, relpath: str) -> list[int]:
