@@ -114,7 +114,8 @@ def validation_sarif(report: ValidationReport) -> str:
         level = sarif_level(finding.severity)
         if finding.rule not in rules:
             rules[finding.rule] = Rule(finding.rule, finding.message, finding.hint or "", level)
-        resource = finding.focus_label or str(finding.focus)
+        # a blank node is `[]`, as in the text report: its store label changes from one load to the next
+        resource = finding.focus_label or finding.focus_iri or finding.focus_curie
         results.append(Result(finding.rule, level, finding.message, resource, finding.file, finding.line))
     return render_sarif(rules.values(), results)
 
