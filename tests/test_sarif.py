@@ -56,6 +56,19 @@ def test_validate_writes_sarif_with_a_located_error_per_violation(tiny_project, 
     assert physical["region"]["startLine"] == TURTLE_PREFIXES.count("\n") + 2
 
 
+def test_validate_sarif_names_a_blank_node_the_same_every_run(tiny_project, runner: CliRunner) -> None:
+    (tiny_project.data_dir / "bad.ttl").write_text(
+        TURTLE_PREFIXES + "\nperson:bob schema:knows [ a foaf:Person ] .\n", encoding="utf-8"
+    )
+    args = ["--project", str(tiny_project.root), "validate", "--format", "sarif"]
+    first, second = runner.invoke(cli, args), runner.invoke(cli, args)
+    assert first.exit_code == 1
+    assert first.stdout == second.stdout
+    (result,) = check_sarif(json.loads(first.stdout))
+    assert result["locations"][0]["logicalLocations"] == [{"fullyQualifiedName": "[]"}]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "data/bad.ttl"
+
+
 def test_validate_sarif_of_the_repository_is_valid_and_empty(runner: CliRunner) -> None:
     args = ["--project", str(REPO_ROOT), "--sources", str(SOURCES_DIR), "validate", "-f", "sarif"]
     result = runner.invoke(cli, args)

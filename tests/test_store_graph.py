@@ -10,7 +10,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-from pia_kg.check.validation import Finding, ValidationReport, validate
+from pia_kg.check.findings import Finding
+from pia_kg.check.validation import ValidationReport, validate
 from pia_kg.errors import DataError
 from pia_kg.graph.loading import KnowledgeGraph, load
 from pia_kg.graph.store_graph import StoreGraph, load_checked

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
+from pia_kg.check.findings import Finding, in_order
 from pia_kg.check.validation import read_query, rule_queries
 from pia_kg.errors import ConfigError, QueryError
 from pia_kg.graph.loading import KnowledgeGraph
@@ -49,40 +49,11 @@ class Check:
 
 
 @dataclass(frozen=True)
-class QualityFinding:
-    """One finding: the resource, where it is written, what is wrong and how to fix it."""
-
-    check: str
-    severity: str
-    focus: Node
-    label: str | None
-    path: str | None
-    message: str
-    hint: str
-    file: str | None
-    line: int | None
-
-    def sort_key(self) -> tuple[int, str, str, int, str, str]:
-        return (
-            LEVELS.index(self.severity),
-            self.check,
-            self.file or "",
-            self.line or 0,
-            str(self.focus),
-            self.message,
-        )
-
-    @property
-    def focus_curie(self) -> str:
-        return compact_iri(str(self.focus)) if isinstance(self.focus, URIRef) else "[]"
-
-
-@dataclass(frozen=True)
 class QualityReport:
-    """The checks that ran and their findings, sorted by severity, check, file and line."""
+    """The checks that ran and their findings, in the order of findings.py (severity, check, file, line)."""
 
     checks: tuple[Check, ...]
-    findings: tuple[QualityFinding, ...]
+    findings: tuple[Finding, ...]
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -176,15 +147,15 @@ def run_report(graph: KnowledgeGraph | StoreGraph, project: Project) -> QualityR
     stored = graph if isinstance(graph, StoreGraph) else StoreGraph.from_knowledge_graph(graph)
     checks = read_checks(project)
     kinds = kind_store(stored)
-    findings = {
+    findings = [
         finding
         for check in checks
         for finding in _run_check(stored, stored.store if check.is_rule else kinds, check)
-    }
-    return QualityReport(tuple(checks), tuple(sorted(findings, key=QualityFinding.sort_key)))
+    ]
+    return QualityReport(tuple(checks), in_order(findings))
 
 
-def _run_check(graph: StoreGraph, store: Any, check: Check) -> list[QualityFinding]:
+def _run_check(graph: StoreGraph, store: Any, check: Check) -> list[Finding]:
     """One check under the guards and limits of every query (not SPARQL at file:line:col, SERVICE, FROM,
     updates refused; time and rows limited), on `store`: the rules over ontology and data, as `validate` runs
     them, the other checks over every kind."""
@@ -196,12 +167,13 @@ def _run_check(graph: StoreGraph, store: Any, check: Check) -> list[QualityFindi
         focus = URIRef(focus_value) if isinstance(focus_value, str) else focus_value
         where = graph.location(focus)
         findings.append(
-            QualityFinding(
-                check=check.name,
+            Finding(
                 severity=check.severity,
+                rule=check.name,
                 focus=focus,
-                label=graph.label(focus),
+                focus_label=graph.label(focus),
                 path=compact_iri(path) if path is not None else None,
+                value=None,
                 message=message if message is not None else check.title,
                 hint=check.hint,
                 file=where[0] if where else None,
@@ -250,11 +222,11 @@ def summary_line(report: QualityReport) -> str:
     )
 
 
-def _who(finding: QualityFinding) -> str:
-    return f"{finding.label} ({finding.focus_curie})" if finding.label else finding.focus_curie
+def _who(finding: Finding) -> str:
+    return f"{finding.focus_label} ({finding.focus_curie})" if finding.focus_label else finding.focus_curie
 
 
-def _where(finding: QualityFinding) -> str:
+def _where(finding: Finding) -> str:
     return f"{finding.file}:{finding.line}" if finding.file else "-"
 
 
@@ -274,10 +246,10 @@ def render_text(report: QualityReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _groups(report: QualityReport) -> list[tuple[str, str, list[QualityFinding]]]:
-    groups: dict[tuple[str, str], list[QualityFinding]] = {}
+def _groups(report: QualityReport) -> list[tuple[str, str, list[Finding]]]:
+    groups: dict[tuple[str, str], list[Finding]] = {}
     for finding in report.findings:
-        groups.setdefault((finding.check, finding.severity), []).append(finding)
+        groups.setdefault((finding.rule, finding.severity), []).append(finding)
     return [(check, severity, group) for (check, severity), group in groups.items()]
 
 
@@ -315,11 +287,11 @@ def render_json(report: QualityReport) -> str:
         ],
         "findings": [
             {
-                "check": finding.check,
+                "check": finding.rule,
                 "severity": finding.severity,
-                "focus": str(finding.focus) if not isinstance(finding.focus, BNode) else None,
+                "focus": finding.focus_iri,
                 "focus_curie": finding.focus_curie,
-                "label": finding.label,
+                "label": finding.focus_label,
                 "path": finding.path,
                 "message": finding.message,
                 "hint": finding.hint,

@@ -11,9 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pia_kg import __version__
+
+if TYPE_CHECKING:
+    from pia_kg.check.report import QualityReport
+    from pia_kg.check.validation import ValidationReport
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://w3id.org/pia-kg/"
@@ -102,7 +106,7 @@ def _result(result: Result, index: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def validation_sarif(report: Any) -> str:
+def validation_sarif(report: ValidationReport) -> str:
     """SARIF for a validation.ValidationReport: one rule per shape, rule query or citation check."""
     rules: dict[str, Rule] = {}
     results = []
@@ -110,12 +114,13 @@ def validation_sarif(report: Any) -> str:
         level = sarif_level(finding.severity)
         if finding.rule not in rules:
             rules[finding.rule] = Rule(finding.rule, finding.message, finding.hint or "", level)
-        resource = finding.focus_label or str(finding.focus)
+        # a blank node is `[]`, as in the text report: its store label changes from one load to the next
+        resource = finding.focus_label or finding.focus_iri or finding.focus_curie
         results.append(Result(finding.rule, level, finding.message, resource, finding.file, finding.line))
     return render_sarif(rules.values(), results)
 
 
-def report_sarif(report: Any) -> str:
+def report_sarif(report: QualityReport) -> str:
     """SARIF for a report.QualityReport: one rule per quality check, with its title, description and fix."""
     rules = [
         Rule(check.name, check.title, check.hint, sarif_level(check.severity), check.description)
@@ -123,7 +128,7 @@ def report_sarif(report: Any) -> str:
     ]
     results = [
         Result(
-            finding.check,
+            finding.rule,
             sarif_level(finding.severity),
             f"{finding.focus_curie}: {finding.message}",
             finding.focus_curie,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from pia_kg.check.findings import Finding, in_order
 from pia_kg.check.shacl_engines import DEFAULT_ENGINE, run_shacl
 from pia_kg.check.shapes import (
     curie,
@@ -35,34 +36,6 @@ from pia_kg.rdf.namespaces import DCTERMS, PIA, PREFIXES, RDF, SH, bind_prefixes
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _HEADER_LINE = re.compile(r"^#\s*([A-Za-z][\w@-]*)\s*:\s*(.*?)\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem, located in a file and labelled for people."""
-
-    severity: str
-    rule: str
-    focus: Node
-    focus_label: str | None
-    path: str | None
-    value: str | None
-    message: str
-    hint: str | None
-    file: str | None
-    line: int | None
-
-    def sort_key(self) -> tuple[int, str, str, int, str, str, str, str]:
-        return (
-            SEVERITIES.index(self.severity),
-            self.rule,
-            self.file or "",
-            self.line or 0,
-            str(self.focus),
-            self.path or "",
-            self.value or "",  # two literals of one triple pattern on one line: same bytes every run
-            self.message,
-        )
 
 
 @dataclass(frozen=True)
@@ -146,25 +119,8 @@ def validate(
     ]
     for rule in rules:
         findings.extend(rule())
-    ordered = _sorted_unique(findings)
+    ordered = in_order(findings)
     return ValidationReport(conforms=not any(f.severity == "Violation" for f in ordered), findings=ordered)
-
-
-def _sorted_unique(findings: list[Finding]) -> tuple[Finding, ...]:
-    """The findings in report order, each once (two checks may find the same thing): sorted by key (a stable
-    sort), then duplicates dropped among those of one key, which is cheaper than hashing every finding."""
-    keyed = sorted(((finding.sort_key(), finding) for finding in findings), key=lambda pair: pair[0])
-    ordered: list[Finding] = []
-    group_key: object = None
-    group: list[Finding] = []
-    for key, finding in keyed:
-        if key != group_key:
-            group_key, group = key, [finding]
-            ordered.append(finding)
-        elif finding not in group:
-            group.append(finding)
-            ordered.append(finding)
-    return tuple(ordered)
 
 
 def _citation_graph(graph: StoreGraph) -> Graph:
@@ -590,7 +546,7 @@ def render_text(report: ValidationReport) -> str:
         lines.append(f"{severity}  {rule}  ({len(group)})")
         for finding in group:
             where = f"{finding.file}:{finding.line}" if finding.file else "-"
-            focus = curie(finding.focus)
+            focus = finding.focus_curie
             who = f"{finding.focus_label} ({focus})" if finding.focus_label else focus
             cells = [where, who, *([finding.path] if finding.path else []), finding.message]
             lines.append("  " + "  ".join(cells))
@@ -612,10 +568,21 @@ def render_json(report: ValidationReport) -> str:
     """A JSON object with `conforms`, `counts` and `findings`; keys sorted, indent 2."""
     findings = []
     for finding in report.findings:
-        item = asdict(finding)
-        item["focus"] = str(finding.focus) if isinstance(finding.focus, URIRef) else None
-        item["focus_curie"] = curie(finding.focus)
-        findings.append(item)
+        findings.append(
+            {
+                "severity": finding.severity,
+                "rule": finding.rule,
+                "focus": finding.focus_iri,
+                "focus_curie": finding.focus_curie,
+                "focus_label": finding.focus_label,
+                "path": finding.path,
+                "value": finding.value,
+                "message": finding.message,
+                "hint": finding.hint,
+                "file": finding.file,
+                "line": finding.line,
+            }
+        )
     document = {
         "conforms": report.conforms,
         "counts": {severity: report.count(severity) for severity in SEVERITIES},

@@ -332,7 +332,8 @@ def _with_prefixes(text: str) -> str:
 
 
 def _store_labels(store: Endpoint, table: SelectResult) -> Graph:
-    """The label triples (labels.LABEL_PREDICATES) of the result's IRIs, asked of the store with VALUES.
+    """The label triples (rdf/labels.py's LABEL_PREDICATES) of the result's IRIs, asked of the store with
+    VALUES.
 
     labels.add_labels then picks from them exactly as it does from the local graph.
     """
@@ -369,7 +370,7 @@ def _label_queries(table: SelectResult) -> list[str]:
     """CONSTRUCT queries for the label triples of the result's IRIs, in batches of VALUES."""
     from rdflib import URIRef
 
-    from pia_kg.sparql.labels import LABEL_PREDICATES
+    from pia_kg.rdf.labels import LABEL_PREDICATES
 
     terms = {term for row in table.rows for term in row if isinstance(term, URIRef)}
     iris = sorted((iri for iri in terms if _WRITABLE_IRI.fullmatch(iri)), key=str)

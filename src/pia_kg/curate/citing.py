@@ -21,14 +21,13 @@ from rdflib.term import Node
 
 from pia_kg.check.sources import Selector, SourceTextError, Span, find_quote, load_source_text, make_selector
 from pia_kg.errors import DataError
+from pia_kg.rdf.labels import LABEL_PREDICATES, best_label, label_pairs
 from pia_kg.rdf.namespaces import (
     DCTERMS,
     OA,
     PIA,
     PROV,
     RDF,
-    RDFS,
-    SKOS,
     XSD,
     bind_prefixes,
     compact_iri,
@@ -91,16 +90,9 @@ def documents(graph: Graph) -> list[Document]:
 
 
 def _title(graph: Graph, iri: URIRef) -> str | None:
-    """The document's label, in English if it has one (skos:prefLabel, dcterms:title or rdfs:label)."""
-    labels = [
-        label
-        for predicate in (SKOS.prefLabel, DCTERMS.title, RDFS.label)
-        for label in graph.objects(iri, predicate)
-        if isinstance(label, Literal)
-    ]
-    if not labels:
-        return None
-    return str(min(labels, key=lambda label: (label.language != "en", label.language or "", str(label))))
+    """The document's label in English if it has one (rdf/labels.py's rule; its dcterms:title last)."""
+    found = best_label(label_pairs(graph, iri, (*LABEL_PREDICATES, DCTERMS.title)), "en")
+    return str(found) if found is not None else None
 
 
 def find_document(graph: Graph, source: str, *, sources_dir: Path) -> Document:

@@ -18,9 +18,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from pia_kg.errors import DataError
-from pia_kg.graph.loading import LABEL_PREDICATES
 from pia_kg.project import Project
 from pia_kg.rdf.canonical import _Writer, prefix_map
+from pia_kg.rdf.labels import graph_label
 from pia_kg.rdf.parsing import parse_turtle
 
 WORKING_TREE = "working tree"
@@ -137,12 +137,11 @@ def _description(graph: Graph, writer: _Writer, subject: Node) -> dict[str, dict
 
 
 def _label(graphs: tuple[Graph, Graph], subject: Node, fallback: str) -> str:
+    """The subject's label in English (rdf/labels.py's rule) in the first graph that has one."""
     for graph in graphs:
-        literals = [o for p in LABEL_PREDICATES for o in graph.objects(subject, p) if isinstance(o, Literal)]
-        for wanted in ("en", "fr", None):
-            for literal in sorted(literals, key=str):
-                if wanted is None or literal.language == wanted:
-                    return str(literal)
+        found = graph_label(graph, subject, "en")
+        if found is not None:
+            return str(found)
     return fallback
 
 

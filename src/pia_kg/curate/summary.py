@@ -11,8 +11,9 @@ from rdflib import Dataset, Graph, URIRef
 
 from pia_kg.check.sources import statement_classes
 from pia_kg.graph.disk_store import project_files
-from pia_kg.graph.loading import KINDS, LABEL_PREDICATES, KnowledgeGraph, graph_kind, knowledge_graph_of
+from pia_kg.graph.loading import KINDS, KnowledgeGraph, graph_kind, knowledge_graph_of
 from pia_kg.project import Project
+from pia_kg.rdf.labels import LABEL_PREDICATES
 from pia_kg.rdf.namespaces import DCTERMS, OA, PIA, PROV, RDF, RDFS, compact_iri
 from pia_kg.rdf.parsing import graph_id, load_file
 from pia_kg.rdf.terms import to_rdflib

@@ -18,12 +18,12 @@ from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.term import Node
 
 from pia_kg.project import Project
-from pia_kg.rdf.namespaces import RDFS, SCHEMA, SKOS, bind_prefixes
+from pia_kg.rdf.labels import LABEL_PREDICATES, best_label
+from pia_kg.rdf.namespaces import bind_prefixes
 from pia_kg.rdf.parsing import GRAPH_PREFIX, SourceIndex, graph_id, parse_file_text, read_text
 
 Kind = KindName["ontology", "shapes", "data"]
 KINDS: tuple[Kind, ...] = ("ontology", "shapes", "data")
-LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, SCHEMA.name)
 
 
 class FileGraphs:
@@ -39,7 +39,7 @@ class FileGraphs:
     def _holders(self, node: Node) -> list[Node]:
         raise NotImplementedError
 
-    def _label_literals(self, term: Node) -> list[Literal]:
+    def _label_literals(self, term: Node) -> list[tuple[Node, Literal]]:
         raise NotImplementedError
 
     def graph_ids(self, *kinds: Kind) -> tuple[URIRef, ...]:
@@ -63,13 +63,9 @@ class FileGraphs:
         return None
 
     def label(self, term: Node, lang: str = "en") -> str | None:
-        """The best label: skos:prefLabel, rdfs:label, schema:name; in `lang`, then fr, then any."""
-        literals = self._label_literals(term)
-        for wanted in (lang, "fr", None):
-            for literal in literals:
-                if wanted is None or (literal.language or "").lower() == wanted:
-                    return str(literal)
-        return None
+        """The best label, by the rule of rdf/labels.py."""
+        found = best_label(self._label_literals(term), lang)
+        return str(found) if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -100,15 +96,15 @@ class KnowledgeGraph(FileGraphs):
         )
 
     @cached_property
-    def _labels(self) -> dict[Node, list[Literal]]:
-        """Each subject's label literals, by predicate (LABEL_PREDICATES order), then file: read once, no copy
-        of the whole graph (a finding per subject looks its focus up here)."""
-        found: dict[Node, list[Literal]] = {}
+    def _labels(self) -> dict[Node, list[tuple[Node, Literal]]]:
+        """Each subject's label literals with their predicate (rdf/labels.py's LABEL_PREDICATES): read once,
+        no copy of the whole graph (a finding per subject looks its focus up here)."""
+        found: dict[Node, list[tuple[Node, Literal]]] = {}
         for predicate in LABEL_PREDICATES:
             for identifier in self.graph_ids():
                 for subject, obj in self.dataset.graph(identifier).subject_objects(predicate):
                     if isinstance(obj, Literal):
-                        found.setdefault(subject, []).append(obj)
+                        found.setdefault(subject, []).append((predicate, obj))
         return found
 
     def _holders(self, node: Node) -> list[Node]:
@@ -116,7 +112,7 @@ class KnowledgeGraph(FileGraphs):
         graphs = [self.dataset.graph(identifier) for identifier in self.graph_ids()]
         return sorted({subject for graph in graphs for subject in graph.subjects(None, node)}, key=str)
 
-    def _label_literals(self, term: Node) -> list[Literal]:
+    def _label_literals(self, term: Node) -> list[tuple[Node, Literal]]:
         return self._labels.get(term, [])
 
 

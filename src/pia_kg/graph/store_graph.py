@@ -23,9 +23,10 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from pia_kg.graph.loading import KINDS, LABEL_PREDICATES, FileGraphs, Kind, KnowledgeGraph, read_inputs
+from pia_kg.graph.loading import KINDS, FileGraphs, Kind, KnowledgeGraph, read_inputs
 from pia_kg.graph.store import store_for
 from pia_kg.project import Project
+from pia_kg.rdf.labels import LABEL_PREDICATES
 from pia_kg.rdf.namespaces import bind_prefixes
 from pia_kg.rdf.parsing import GRAPH_PREFIX, SourceIndex, graph_id, parse_file_text
 from pia_kg.rdf.terms import to_oxigraph, to_rdflib
@@ -49,7 +50,7 @@ class StoreGraph(FileGraphs):
     # form: "05"^^xsd:nonNegativeInteger as "5"^^xsd:integer), or the rdflib graph this one was made from
     written: list[str] = field(default_factory=list, repr=False)
     source: KnowledgeGraph | None = field(default=None, repr=False)
-    _labels: dict[Node, list[Literal]] | None = field(default=None, repr=False)
+    _labels: dict[Node, list[tuple[Node, Literal]]] | None = field(default=None, repr=False)
 
     @classmethod
     def from_knowledge_graph(cls, kg: KnowledgeGraph) -> StoreGraph:
@@ -105,10 +106,11 @@ class StoreGraph(FileGraphs):
         graph.parse(data=data, format="nt", bnode_context=labels)
         return graph
 
-    def labels(self) -> dict[Node, list[Literal]]:
-        """Each subject's label literals, by predicate (LABEL_PREDICATES order), then file; read once."""
+    def labels(self) -> dict[Node, list[tuple[Node, Literal]]]:
+        """Each subject's label literals with their predicate (rdf/labels.py's LABEL_PREDICATES), read
+        once."""
         if self._labels is None:
-            found: dict[Node, list[Literal]] = {}
+            found: dict[Node, list[tuple[Node, Literal]]] = {}
             for predicate in LABEL_PREDICATES:
                 for identifier in self.graph_ids():
                     pairs: Iterable[tuple[Node, Node]]
@@ -120,7 +122,7 @@ class StoreGraph(FileGraphs):
                         pairs = sorted(self._subject_objects(identifier, predicate), key=str)
                     for subject, obj in pairs:
                         if isinstance(obj, Literal):
-                            found.setdefault(subject, []).append(obj)
+                            found.setdefault(subject, []).append((predicate, obj))
             self._labels = found
         return self._labels
 
@@ -132,7 +134,7 @@ class StoreGraph(FileGraphs):
         ):
             yield to_rdflib(quad.subject), to_rdflib(quad.object)
 
-    def _label_literals(self, term: Node) -> list[Literal]:
+    def _label_literals(self, term: Node) -> list[tuple[Node, Literal]]:
         return self.labels().get(term, [])
 
     def _holders(self, node: Node) -> list[Node]:

@@ -7,7 +7,7 @@ the server writes (server.py), keys and rows in a fixed order: the same request 
 
 Matching compares normalised names: Unicode NFKD, combining marks removed, casefolded, split into words, a
 leading article (le, la, les, l', the) dropped. The names of an entity are its labels (skos:prefLabel,
-schema:name, rdfs:label), its alternative labels (skos:altLabel, skos:hiddenLabel), the source's own wording
+rdfs:label, schema:name), its alternative labels (skos:altLabel, skos:hiddenLabel), the source's own wording
 for it as a party (pia:partyAsStated) and the labels of its jurisdiction (pia:jurisdiction). README gives the
 score formula.
 """
@@ -29,6 +29,7 @@ from rdflib.term import Node
 
 from pia_kg.errors import PiaError
 from pia_kg.publish.site.pages import resource_path
+from pia_kg.rdf.labels import LABEL_PREDICATES, graph_label
 from pia_kg.rdf.namespaces import ID_BASE, ORG, OWL, PIA, PROV, RDF, RDFS, SCHEMA, SKOS
 
 Json = dict[str, Any]
@@ -67,7 +68,6 @@ LABEL, ALT_LABEL, AS_STATED, JURISDICTION = (
 WEIGHTS = {LABEL: 1.0, ALT_LABEL: 0.95, AS_STATED: 0.9, JURISDICTION: 0.8}
 KINDS = (LABEL, ALT_LABEL, AS_STATED, JURISDICTION)  # a tie between names goes to the first kind
 EXACT_KINDS = (LABEL, ALT_LABEL, AS_STATED)  # an exact name of these kinds can make `match: true`
-LABEL_PREDICATES = (SKOS.prefLabel, SCHEMA.name, RDFS.label)
 ALT_PREDICATES = (SKOS.altLabel, SKOS.hiddenLabel)
 ARTICLES = frozenset({"le", "la", "les", "l", "the"})
 
@@ -353,21 +353,12 @@ class Reconciler:
     # -------------------------------------------------------------- labels
 
     def label(self, node: Node, lang: str) -> str:
-        """The label of `node` in `lang`, else the other language, else any, else its IRI."""
-        other = [code for code in LANGUAGES if code != lang]
-        literals = [lit for predicate in LABEL_PREDICATES for lit in self._literals(node, predicate)]
-        for wanted in (lang, *other, None):
-            for literal in literals:
-                if wanted is None or (literal.language or "") == wanted:
-                    return str(literal)
-        return str(node)
+        """The label of `node` for a reader of `lang` (rdf/labels.py's best_label), else its IRI."""
+        found = graph_label(self.graph, node, lang)
+        return str(found) if found is not None else str(node)
 
     def type_json(self, iri: URIRef, lang: str) -> Json:
-        return {"id": str(iri), "name": self._ontology_label(iri, lang)}
-
-    def _ontology_label(self, iri: URIRef, lang: str) -> str:
-        labels = {lit.language: str(lit) for lit in self._literals(iri, RDFS.label)}
-        return labels.get(lang) or labels.get("en") or str(iri)
+        return {"id": str(iri), "name": self.label(iri, lang)}
 
     # -------------------------------------------------------------- manifest
 
@@ -714,7 +705,7 @@ class Reconciler:
             iri=str(entity.iri),
             label=self.label(entity.iri, lang),
             other_label=self.label(entity.iri, other),
-            types=tuple(self._ontology_label(t, lang) for t in entity.types),
+            types=tuple(self.label(t, lang) for t in entity.types),
             page=_local_page(entity.iri),
             sources=tuple((self.label(doc, lang), _local_page(doc)) for doc in sources),
         )

@@ -16,11 +16,12 @@ from typing import Any, cast
 
 from rdflib import Graph, URIRef
 
-from pia_kg.graph.loading import LABEL_PREDICATES, KnowledgeGraph
+from pia_kg.graph.loading import KnowledgeGraph
 from pia_kg.project import Project
 from pia_kg.publish.export import canonical_dataset, union_graph
 from pia_kg.publish.site import pages as p
 from pia_kg.rdf.jsonld import JsonObject
+from pia_kg.rdf.labels import LABEL_PREDICATES
 from pia_kg.rdf.namespaces import ID_BASE, PIA, bind_prefixes
 from pia_kg.sparql.saved import SavedQuery
 

@@ -1,8 +1,7 @@
 """`--labels`: a readable label beside each IRI column of a SELECT result.
 
-Labels come from skos:prefLabel, then schema:name, then rdfs:label (ORG recommends SKOS labels for
-organisations); in the chosen language, then the other of fr/en, then any. Candidates
-are sorted, so the same graph always gives the same label.
+The label is chosen by the rule of rdf/labels.py (language, then skos:prefLabel, rdfs:label, schema:name,
+then language and text), so the same graph always gives the same label: the one the site and findings show.
 """
 
 from __future__ import annotations
@@ -10,10 +9,8 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from pia_kg.rdf.namespaces import RDFS, SCHEMA, SKOS
+from pia_kg.rdf.labels import graph_label
 from pia_kg.sparql.results import SelectResult
-
-LABEL_PREDICATES = (SKOS.prefLabel, SCHEMA.name, RDFS.label)
 
 
 def add_labels(result: SelectResult, graph: Graph, *, lang: str = "en") -> SelectResult:
@@ -45,20 +42,5 @@ def add_labels(result: SelectResult, graph: Graph, *, lang: str = "en") -> Selec
 
 
 def label_of(graph: Graph, term: Node, *, lang: str = "en") -> Literal | None:
-    """skos:prefLabel, then schema:name, then rdfs:label; in `lang`, then the other of fr/en, then any."""
-    other = "fr" if lang == "en" else "en"
-    literals = [
-        obj
-        for predicate in LABEL_PREDICATES
-        for obj in sorted(graph.objects(term, predicate), key=_literal_key)
-        if isinstance(obj, Literal)
-    ]
-    for wanted in (lang, other, None):
-        for literal in literals:
-            if wanted is None or (literal.language or "").lower() == wanted:
-                return literal
-    return None
-
-
-def _literal_key(node: Node) -> tuple[str, str]:
-    return (getattr(node, "language", None) or "", str(node))
+    """The label of `term` in `graph` for a reader of `lang` (rdf/labels.py's best_label)."""
+    return graph_label(graph, term, lang)

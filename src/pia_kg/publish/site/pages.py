@@ -17,6 +17,7 @@ from urllib.parse import quote
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from pia_kg.rdf.labels import graph_label
 from pia_kg.rdf.namespaces import (
     DCTERMS,
     ID_BASE,
@@ -271,18 +272,9 @@ class Labeller:
         self.pages = pages
 
     def literal(self, term: Node, lang: str) -> tuple[str, str | None] | None:
-        """The best label literal: skos:prefLabel, rdfs:label, schema:name; in `lang`, then any language."""
-        found = [
-            obj
-            for predicate in (SKOS.prefLabel, RDFS.label, SCHEMA.name)
-            for obj in sorted(self.graph.objects(term, predicate), key=str)
-            if isinstance(obj, Literal)
-        ]
-        for wanted in (lang, None):
-            for literal in found:
-                if wanted is None or literal.language == wanted:
-                    return str(literal), literal.language
-        return None
+        """The best label literal (rdf/labels.py's rule) and its language."""
+        found = graph_label(self.graph, term, lang)
+        return (str(found), found.language) if found is not None else None
 
     def label(self, term: Node, lang: str) -> str:
         found = self.literal(term, lang)
