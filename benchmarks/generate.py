@@ -106,7 +106,8 @@ def generate(
     per_copy = sum(len(graph) for graph in graphs.values())
     copies = max(1, round(triples / per_copy))
     chooser = random.Random(seed)
-    count = min(copies - 1, max(1, round(copies * violation_rate)))
+    # at least one violation, unless none is asked for (a graph that validates, for `pia-kg build`)
+    count = 0 if violation_rate <= 0 else min(copies - 1, max(1, round(copies * violation_rate)))
     broken = sorted(chooser.sample(range(1, copies), count)) if copies > 1 else []
     kinds = sorted(VIOLATIONS)
     plan = {copy: kinds[index % len(kinds)] for index, copy in enumerate(broken)}

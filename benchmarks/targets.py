@@ -19,8 +19,9 @@ command failures go to stderr.
     python benchmarks/targets.py 100000 --skip-build
     python benchmarks/targets.py --project /tmp/pia-1m
 
-`pia-kg build` publishes only a graph that validates, and generate.py always injects a few violations: on a
-generated graph the build row says that it was not built, not how long a refusal took.
+`pia-kg build` publishes only a graph that validates, and generate.py injects a few violations unless
+`--violation-rate 0` is given: on a graph with violations the build row says that it was not built, not how
+long a refusal took.
 """
 
 from __future__ import annotations
@@ -227,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", type=Path, help="measure this project instead of generating one")
     parser.add_argument("--skip-build", action="store_true", help="leave `pia-kg build` out")
     parser.add_argument("--question", action="append", default=[], help="measure only this saved question")
+    parser.add_argument(
+        "--violation-rate",
+        default="0.01",
+        help="share of generated copies with a violation (0: a graph that `pia-kg build` publishes)",
+    )
     options = parser.parse_args(argv)
     temporary = None
     project = options.project
@@ -234,7 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         temporary = Path(tempfile.mkdtemp(prefix="pia-targets-project-"))
         project = temporary / "project"
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), str(options.triples), "--out", str(project)],
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                str(options.triples),
+                "--out",
+                str(project),
+                "--violation-rate",
+                options.violation_rate,
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

@@ -93,3 +93,12 @@ def test_the_generator_writes_the_same_bytes_for_the_same_seed(tmp_path: Path) -
     assert [path.name for path in first] == [path.name for path in second]
     for path in first:
         assert path.read_bytes() == (tmp_path / "b" / "data" / path.name).read_bytes(), path.name
+
+
+def test_the_generator_injects_nothing_at_a_zero_rate_so_the_graph_validates(tmp_path: Path) -> None:
+    generator = load_generator()
+    assert generator.generate(2700, tmp_path / "clean", violation_rate=0) == []
+    assert generator.generate(2700, tmp_path / "one", violation_rate=0.001) != []  # at least one otherwise
+    project = Project(tmp_path / "clean", SOURCES_DIR)
+    done = validation.validate(load(project), sources_dir=SOURCES_DIR, root=project.root)
+    assert done.conforms, [finding.message for finding in done.findings]
