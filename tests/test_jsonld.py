@@ -271,3 +271,17 @@ def test_one_property_with_values_that_need_different_terms() -> None:
     written = compact_ntriples(lines, context)
     assert written == dump_json(compact_graph(graph, context))
     assert b'"dcterms:date"' in written and b'"date"' in written
+
+
+def test_a_framed_view_keeps_every_character_of_a_statement_s_text() -> None:
+    """Framing reads the graph's lines with pyoxigraph: pyld's own N-Quads reader leaves escapes such as
+    `\\u0007` unread and cuts a line at U+2028."""
+    _, _, context = repository()
+    text = "line one\u2028line two \x07 \\u0041 \"quoted\""
+    graph = Graph()
+    statement = URIRef("https://w3id.org/pia-kg/id/statement/odd-characters")
+    graph.add((statement, RDF.type, PIA.Statement))
+    graph.add((statement, URIRef("https://schema.org/text"), Literal(text, lang="fr")))
+    view = frame_graph(graph, read_frame(repository()[0].ontology_dir, "statement"), context)
+    back = to_rdf_graph(view, context)
+    assert set(back.objects(statement, URIRef("https://schema.org/text"))) == {Literal(text, lang="fr")}
