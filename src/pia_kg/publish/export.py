@@ -617,23 +617,32 @@ class _TurtleGraph:
         written across lines, go one per line below the predicate."""
         out = self.out
         pad = _INDENT * depth
-        if any(predicate == _RDF_TYPE for predicate, _ in pairs):
-            pairs = sorted(pairs, key=lambda pair: pair[0] != _RDF_TYPE)  # stable: the rest keep their order
+        term = self.names.term
+        typed = [pair for pair in pairs if pair[0] == _RDF_TYPE]
+        if typed and pairs[: len(typed)] != typed:  # `a` first; the rest keep their order
+            pairs = typed + [pair for pair in pairs if pair[0] != _RDF_TYPE]
         start, count = 0, len(pairs)
         while start < count:
-            predicate = pairs[start][0]
+            predicate, obj = pairs[start]
             stop = start + 1
             while stop < count and pairs[stop][0] == predicate:
                 stop += 1
             verb = "a" if predicate == _RDF_TYPE else self.names.iri(predicate)
-            obj = pairs[start][1]
-            if stop == start + 1 and not (self._nests(obj, depth + 1) and obj in self.blank):
+            if stop == start + 1 and obj[0] != "_":  # one IRI or literal: as _flat writes it
+                out.append(f"{pad}{verb} {term(obj)} ;")
+            elif stop == start + 1 and not (self._nests(obj, depth + 1) and obj in self.blank):
                 out.append(f"{pad}{verb} {self._flat(obj, depth + 1)} ;")
             else:
                 out.append(pad + verb)
+                inner = pad + _INDENT
                 for index in range(start, stop):
-                    self._object(pairs[index][1], depth + 1)
-                    out[-1] += " ;" if index == stop - 1 else " ,"
+                    obj = pairs[index][1]
+                    mark = " ;" if index == stop - 1 else " ,"
+                    if obj[0] != "_":  # as _object writes it
+                        out.append(f"{inner}{term(obj)}{mark}")
+                    else:
+                        self._object(obj, depth + 1)
+                        out[-1] += mark
             start = stop
 
     def _nests(self, obj: str, depth: int) -> bool:
