@@ -270,7 +270,8 @@ def _canonical_blank_lines(lines: list[bytes], *, salt: str) -> list[bytes]:
 
     if not lines:
         return []
-    dataset = ox.Dataset(ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES))
+    text = b"\n".join(lines)
+    dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     written = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""  # the default graph: triples
     renamed: dict[bytes, bytes] = {}
@@ -282,6 +283,16 @@ def _canonical_blank_lines(lines: list[bytes], *, salt: str) -> list[bytes]:
             found = renamed[label] = b"_:b" + hashlib.sha256(prefix + label).hexdigest()[:16].encode()
         return found
 
+    if b"c14n" not in text:
+        # no IRI or literal holds `c14n`, so `_:c14n` is written only where RDFC-1.0 labelled a blank
+        # node, and a space follows each label: rename them in the text, without reading it line by line
+        pieces = written.split(b"_:c14n")
+        out = [pieces[0]]
+        for piece in itertools.islice(pieces, 1, None):
+            cut = piece.index(b" ")
+            out.append(rename(b"c14n" + piece[:cut]))
+            out.append(piece[cut:])
+        return [line for line in b"".join(out).split(b"\n") if line]
     result = []
     for line in written.split(b"\n"):
         if not line:
