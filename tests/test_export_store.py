@@ -19,7 +19,7 @@ from pia_kg.graph.disk_store import refresh, store_folder
 from pia_kg.graph.loading import KnowledgeGraph, load
 from pia_kg.graph.store import build_store
 from pia_kg.project import Project
-from pia_kg.publish.export import TEXT_FORMATS, canonical_triples, export, export_text
+from pia_kg.publish.export import TEXT_FORMATS, canonical_triples, export, export_lines, export_text
 
 from .arq import arq_missing, classpath
 from .conftest import REPO_ROOT
@@ -239,3 +239,30 @@ def test_jena_riot_validates_every_text_format(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ERROR" not in done.stderr and "WARN" not in done.stderr, done.stderr
+
+
+LABEL_LIKE_LITERALS = """@prefix ex: <http://example.org/> .
+ex:a ex:p [ ex:q "_:x <http://example.org/p> _:y ." ; ex:r "ends like an object _:z ." ] .
+[] ex:s "_:c14n0 " , "a _:b0"@en , "_:x"^^ex:type ; ex:t ex:a .
+ex:b ex:u "_:lonely" , [ ex:v [] ] .
+"""
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "nquads"])
+def test_literals_that_look_like_blank_node_labels_keep_their_text(fmt: str, tmp_path: Path) -> None:
+    """Only a blank subject (first on its line) or a blank object (last) is renamed in the lines from the
+    store: the text of a literal that reads like a label or a whole statement is left as it is."""
+    kg = load(_project(tmp_path, **{"labels.ttl": LABEL_LIKE_LITERALS}))
+    data = export_lines(build_store(kg), kg.graph_ids("ontology", "data"), fmt)
+    assert data == export(kg, fmt)
+    text = data.decode("utf-8")
+    for literal in (
+        '"_:x <http://example.org/p> _:y ."',
+        '"ends like an object _:z ."',
+        '"_:c14n0 "',
+        '"a _:b0"@en',
+        '"_:x"^^<http://example.org/type>',
+        '"_:lonely"',
+    ):
+        assert text.count(literal) == 1
+    assert "c14n" not in text.replace('"_:c14n0 "', "")  # every label renamed from its canonical one

@@ -140,9 +140,6 @@ LINE_FORMATS = ("ntriples", "nquads")
 TEXT_FORMATS = ("turtle", "trig", "rdfxml")  # written from those lines, one subject at a time
 STORE_FORMATS = (*LINE_FORMATS, "jsonld", *TEXT_FORMATS)  # written from the store on disk by `pia-kg export`
 _RDF_FIRST = f"<{PREFIXES['rdf']}first>"
-_BLANK_OBJECT = re.compile(r" _:[^ \"<>]+ \.$")  # an N-Triples line whose object is a blank node
-# a blank node where N-Triples can hold one: the subject, at the start of a line, or the object, at its end
-_BLANK_TERM = re.compile(r"^_:(?P<subject>[^ ]+) | _:(?P<object>[^ \"<>]+) \.$", re.MULTILINE)
 
 
 def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
@@ -152,22 +149,25 @@ def export_lines(store: Any, graph_ids: Iterable[URIRef], fmt: str) -> bytes:
 
     Nothing but the store is read: pyoxigraph writes each graph's lines; only the lines that hold a blank node
     are parsed again, canonicalised and written by pyoxigraph, then their labels renamed in the text, so a
-    graph of IRIs and literals costs no more than its dump."""
+    graph of IRIs and literals costs no more than its dump. The lines stay bytes throughout (UTF-8 sorts as
+    its code points do), decoded by no one here."""
     import pyoxigraph as ox
 
-    lines: set[str] = set()
+    lines: set[bytes] = set()
     for identifier in graph_ids:
         name = ox.NamedNode(str(identifier))
-        dump = (store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name) or b"").decode("utf-8")
-        kept: list[str] = []
-        blank: list[str] = []
-        for line in dump.split("\n"):
+        dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name) or b""
+        kept: list[bytes] = []
+        blank: list[bytes] = []
+        for line in dump.split(b"\n"):
             # a blank node is the subject (at the start) or the object (" _:x ." at the end), never inside
-            if (line.startswith("_:") or " _:" in line) and _holds_blank_node(line):
+            if (line.startswith(b"_:") or b" _:" in line) and _holds_blank_node(line):
                 blank.append(line)
             elif line:
                 kept.append(line)
-        _add_lines(lines, [*kept, *_canonical_blank_lines(blank, salt=str(identifier))], name, fmt)
+        graph_lines = _canonical_blank_lines(blank, salt=str(identifier))
+        graph_lines += kept
+        _add_lines(lines, graph_lines, name, fmt)
     return _sorted_bytes(lines)
 
 
@@ -204,9 +204,9 @@ def _dataset_lines(dataset: Dataset, fmt: str) -> bytes:
     """export_lines for a dataset whose blank nodes are named already (canonical_dataset)."""
     import pyoxigraph as ox
 
-    lines: set[str] = set()
+    lines: set[bytes] = set()
     for name, graph_lines in _graph_lines(dataset):
-        _add_lines(lines, graph_lines, ox.NamedNode(name), fmt)
+        _add_lines(lines, [line.encode("utf-8") for line in graph_lines], ox.NamedNode(name), fmt)
     return _sorted_bytes(lines)
 
 
@@ -231,43 +231,81 @@ def _ntriples_lines(triples: list[Any]) -> list[str]:
     return [line for line in written.split("\n") if line]
 
 
-def _add_lines(lines: set[str], graph_lines: list[str], name: Any, fmt: str) -> None:
+def _add_lines(lines: set[bytes], graph_lines: list[bytes], name: Any, fmt: str) -> None:
     """A graph's N-Triples lines, as they are or (N-Quads) with the graph's name before the final dot."""
     if fmt == "nquads":
-        lines.update(f"{line[:-2]} {name} ." for line in graph_lines)
+        tail = f" {name} .".encode()
+        lines.update([line[:-2] + tail for line in graph_lines])
     else:
         lines.update(graph_lines)
 
 
-def _sorted_bytes(lines: set[str]) -> bytes:
-    ordered = sorted(lines)
-    return ("\n".join(ordered) + "\n").encode("utf-8") if ordered else b""
+def _sorted_bytes(lines: set[bytes]) -> bytes:
+    return b"\n".join(sorted(lines)) + b"\n" if lines else b""
 
 
-def _holds_blank_node(line: str) -> bool:
-    return line.startswith("_:") or _BLANK_OBJECT.search(line) is not None
+def _blank_object_label(line: bytes) -> bytes | None:
+    """The label of the object of an N-Triples line if that object is a blank node (` _:label .` at the
+    end, the label without a space, quote or angle bracket), else None."""
+    if not line.endswith(b" ."):
+        return None
+    cut = line.rfind(b" ", 0, len(line) - 2)
+    if cut < 0 or line[cut + 1 : cut + 3] != b"_:" or cut + 3 == len(line) - 2:
+        return None
+    label = line[cut + 3 : -2]
+    if b'"' in label or b"<" in label or b">" in label:
+        return None
+    return label
 
 
-def _canonical_blank_lines(lines: list[str], *, salt: str) -> list[str]:
+def _holds_blank_node(line: bytes) -> bool:
+    return line.startswith(b"_:") or _blank_object_label(line) is not None
+
+
+def _canonical_blank_lines(lines: list[bytes], *, salt: str) -> list[bytes]:
     """N-Triples lines of one graph that hold blank nodes, their labels renamed as canonical_triples renames
-    them: RDFC-1.0 by pyoxigraph, then `b` + a hash of `salt` (the graph name) and the canonical label."""
+    them: RDFC-1.0 by pyoxigraph, then `b` + a hash of `salt` (the graph name) and the canonical label.
+    The label of a subject starts a line and ends at its first space; that of an object ends the line."""
     import pyoxigraph as ox
 
     if not lines:
         return []
-    dataset = ox.Dataset(ox.parse("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    text = b"\n".join(lines)
+    dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    written = (ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")  # default graph
-    renamed: dict[str, str] = {}
+    written = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""  # the default graph: triples
+    renamed: dict[bytes, bytes] = {}
+    prefix = f"{salt}\n".encode()
 
-    def rename(match: re.Match[str]) -> str:
-        label = match.group("subject") or match.group("object")
+    def rename(label: bytes) -> bytes:
         found = renamed.get(label)
         if found is None:
-            found = renamed[label] = "b" + hashlib.sha256(f"{salt}\n{label}".encode()).hexdigest()[:16]
-        return f"_:{found} " if match.group("subject") else f" _:{found} ."
+            found = renamed[label] = b"_:b" + hashlib.sha256(prefix + label).hexdigest()[:16].encode()
+        return found
 
-    return [line for line in _BLANK_TERM.sub(rename, written).split("\n") if line]
+    if b"c14n" not in text:
+        # no IRI or literal holds `c14n`, so `_:c14n` is written only where RDFC-1.0 labelled a blank
+        # node, and a space follows each label: rename them in the text, without reading it line by line
+        pieces = written.split(b"_:c14n")
+        out = [pieces[0]]
+        for piece in itertools.islice(pieces, 1, None):
+            cut = piece.index(b" ")
+            out.append(rename(b"c14n" + piece[:cut]))
+            out.append(piece[cut:])
+        return [line for line in b"".join(out).split(b"\n") if line]
+    result = []
+    for line in written.split(b"\n"):
+        if not line:
+            continue
+        head = b""
+        if line.startswith(b"_:"):
+            cut = line.index(b" ")
+            head, line = rename(line[2:cut]), line[cut:]
+        label = _blank_object_label(line)
+        if label is not None:
+            line = line[: len(line) - len(label) - 5] + b" " + rename(label) + b" ."
+        result.append(head + line)
+    return result
 
 
 def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
@@ -590,23 +628,32 @@ class _TurtleGraph:
         written across lines, go one per line below the predicate."""
         out = self.out
         pad = _INDENT * depth
-        if any(predicate == _RDF_TYPE for predicate, _ in pairs):
-            pairs = sorted(pairs, key=lambda pair: pair[0] != _RDF_TYPE)  # stable: the rest keep their order
+        term = self.names.term
+        typed = [pair for pair in pairs if pair[0] == _RDF_TYPE]
+        if typed and pairs[: len(typed)] != typed:  # `a` first; the rest keep their order
+            pairs = typed + [pair for pair in pairs if pair[0] != _RDF_TYPE]
         start, count = 0, len(pairs)
         while start < count:
-            predicate = pairs[start][0]
+            predicate, obj = pairs[start]
             stop = start + 1
             while stop < count and pairs[stop][0] == predicate:
                 stop += 1
             verb = "a" if predicate == _RDF_TYPE else self.names.iri(predicate)
-            obj = pairs[start][1]
-            if stop == start + 1 and not (self._nests(obj, depth + 1) and obj in self.blank):
+            if stop == start + 1 and obj[0] != "_":  # one IRI or literal: as _flat writes it
+                out.append(f"{pad}{verb} {term(obj)} ;")
+            elif stop == start + 1 and not (self._nests(obj, depth + 1) and obj in self.blank):
                 out.append(f"{pad}{verb} {self._flat(obj, depth + 1)} ;")
             else:
                 out.append(pad + verb)
+                inner = pad + _INDENT
                 for index in range(start, stop):
-                    self._object(pairs[index][1], depth + 1)
-                    out[-1] += " ;" if index == stop - 1 else " ,"
+                    obj = pairs[index][1]
+                    mark = " ;" if index == stop - 1 else " ,"
+                    if obj[0] != "_":  # as _object writes it
+                        out.append(f"{inner}{term(obj)}{mark}")
+                    else:
+                        self._object(obj, depth + 1)
+                        out[-1] += mark
             start = stop
 
     def _nests(self, obj: str, depth: int) -> bool:

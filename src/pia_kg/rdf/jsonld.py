@@ -345,25 +345,52 @@ def expanded_from_ntriples(lines: Iterable[str]) -> list[JsonObject]:
     statements (pyld would write `@list`): the same triples either way."""
     import pyoxigraph as ox
 
-    def key(line: str) -> tuple[str, str]:
-        found = _SUBJECT.match(line)
-        return (found.group(1) if found and found.group(1) is not None else line.split(" ", 1)[0], line)
-
-    ordered = sorted((line for line in lines if line), key=key)
+    text = "\n".join(_by_subject_value(sorted(line for line in lines if line)))
     nodes: list[JsonObject] = []
     current: JsonObject | None = None
-    text = "\n".join(ordered)
+    blank, literal, xsd_string = ox.BlankNode, ox.Literal, _XSD_STRING
     for triple in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
-        subject = _node_id(triple.subject)
+        term = triple.subject
+        subject = f"_:{term.value}" if type(term) is blank else str(term.value)
         if current is None or current["@id"] != subject:
             current = {"@id": subject}
             nodes.append(current)
         predicate, obj = triple.predicate.value, triple.object
-        if predicate == _RDF_TYPE and not isinstance(obj, ox.Literal):
+        if type(obj) is literal:  # as _value writes it, without a call per value
+            datatype = obj.datatype.value
+            if obj.language:
+                value = {"@value": obj.value, "@language": obj.language}
+            elif datatype == xsd_string:
+                value = {"@value": obj.value}
+            else:
+                value = {"@value": obj.value, "@type": datatype}
+            current.setdefault(predicate, []).append(value)
+        elif predicate == _RDF_TYPE:
             current.setdefault("@type", []).append(_node_id(obj))
         else:
             current.setdefault(predicate, []).append(_value(obj))
     return nodes
+
+
+def _by_subject_value(ordered: list[str]) -> Iterator[str]:
+    """Sorted N-Triples lines in the order of (subject's IRI or label, line): the lines of one subject are
+    next to each other and in order already, and two subjects' lines never interleave, so only the runs of
+    lines of each subject are sorted (stably), each by its subject once."""
+    runs: list[tuple[str, int, int]] = []
+    start = 0
+    count = len(ordered)
+    while start < count:
+        token = ordered[start].split(" ", 1)[0] + " "
+        stop = start + 1
+        while stop < count and ordered[stop].startswith(token):
+            stop += 1
+        found = _SUBJECT.match(ordered[start])
+        value = found.group(1) if found and found.group(1) is not None else token[:-1]
+        runs.append((value, start, stop))
+        start = stop
+    runs.sort(key=lambda run: run[0])
+    for _, start, stop in runs:
+        yield from ordered[start:stop]
 
 
 def _node_id(term: Any) -> str:
