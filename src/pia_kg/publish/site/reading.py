@@ -585,7 +585,8 @@ class Reader:
         for source in sources:
             item = self.item(source, (), own=own, lang=lang, quote=(source, SCHEMA.text, None) in graph)
             items.append(item)
-        return tuple(sorted(items, key=lambda item: item.link.text.casefold()))
+        # by name, then by link: resources of one name (copies, namesakes) in the same order on every build
+        return tuple(sorted(items, key=lambda item: (item.link.text.casefold(), item.link.href)))
 
 
 @dataclass(frozen=True)
