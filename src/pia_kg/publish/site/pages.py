@@ -246,8 +246,22 @@ def page_file(path: str, lang: str) -> str:
 
 
 def relative(from_file: str, to_file: str) -> str:
-    """The relative href from one site file to another (both relative to the site root)."""
-    return posixpath.relpath(to_file, posixpath.dirname(from_file) or ".")
+    """The relative href from one site file to another (both relative to the site root): what
+    posixpath.relpath gives, without its two absolute paths per call (a build makes hundreds of thousands)."""
+    start = posixpath.dirname(from_file)
+    if not to_file or not (_plain(start) and _plain(to_file)):
+        return posixpath.relpath(to_file, start or ".")
+    here = start.split("/") if start else []
+    there = to_file.split("/")
+    shared = 0
+    while shared < min(len(here), len(there)) and here[shared] == there[shared]:
+        shared += 1
+    return "/".join([".."] * (len(here) - shared) + there[shared:]) or "."
+
+
+def _plain(path: str) -> bool:
+    """A path relative to the root whose every segment is a name: nothing for relpath to normalise."""
+    return not path or all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def make_chrome(path: str, lang: str) -> Chrome:
@@ -270,11 +284,17 @@ class Labeller:
     def __init__(self, graph: Graph, *, pages: set[str]) -> None:
         self.graph = graph
         self.pages = pages
+        # the graph does not change while pages are made from it: a term's label is chosen once per language
+        # (a build asks for the same few thousand labels hundreds of thousands of times)
+        self._literals: dict[tuple[Node, str], tuple[str, str | None] | None] = {}
 
     def literal(self, term: Node, lang: str) -> tuple[str, str | None] | None:
         """The best label literal (rdf/labels.py's rule) and its language."""
-        found = graph_label(self.graph, term, lang)
-        return (str(found), found.language) if found is not None else None
+        key = (term, lang)
+        if key not in self._literals:
+            found = graph_label(self.graph, term, lang)
+            self._literals[key] = (str(found), found.language) if found is not None else None
+        return self._literals[key]
 
     def label(self, term: Node, lang: str) -> str:
         found = self.literal(term, lang)
