@@ -8,8 +8,8 @@ floor: what pyoxigraph alone takes to write the lines. Figures are CPU seconds o
 `time.process_time`), the median of `--runs` runs, so that other work on the machine weighs less; the ratio is
 earlier / current. Exits 1 if any format differs.
 
-    PIA_KG_SOURCES=/work/shared/sources python benchmarks/export_store.py /tmp/pia-100k
-    python benchmarks/export_store.py /tmp/pia-1m --formats ntriples turtle jsonld --runs 1
+    PIA_KG_SOURCES=../shared/sources python benchmarks/export_store.py pia-100k
+    python benchmarks/export_store.py pia-1m --formats ntriples turtle jsonld --runs 1
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ violation each, cycling through VIOLATIONS; `manifest.json` lists them.
 Each data file is written as N-Triples (which is Turtle) under the same name in `<out>/data/`, with the real
 ontology/ and queries/ beside it, so that `pia-kg --project <out> validate` works on it.
 
-    python benchmarks/generate.py 100000 --out /tmp/pia-100k
+    python benchmarks/generate.py 100000 --out pia-100k
 """
 
 from __future__ import annotations

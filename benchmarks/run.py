@@ -13,8 +13,8 @@ Times are medians of --runs runs (one run where a single run is over 5 s). pySHA
 at 1M triples, where each stopped query costs the whole budget). Prints a Markdown table: median seconds,
 baseline / fast ratio, peak RSS of each side; progress goes to stderr.
 
-    python benchmarks/run.py 10000 100000 --out /tmp/pia-bench
-    python benchmarks/run.py 1000000 --out /tmp/pia-bench --budget 20
+    python benchmarks/run.py 10000 100000 --out pia-bench
+    python benchmarks/run.py 1000000 --out pia-bench --budget 20
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ own `answer_query`: one COUNT over every triple, then each saved question given 
 until the worker can answer, the time of each first answer and the peak RSS, then the ratios private copy /
 shared store; with `--workers N` (2 by default), the memory N workers hold together.
 
-    python benchmarks/serve_workers.py 100000 --out /tmp/pia-serve-bench
-    python benchmarks/serve_workers.py --project /tmp/pia-1m --workers 2
+    python benchmarks/serve_workers.py 100000 --out pia-serve-bench
+    python benchmarks/serve_workers.py --project pia-1m --workers 2
 
 The project's store is refreshed first (built if missing); that time is printed but not counted per worker.
 """

@@ -5,7 +5,7 @@ generated project (generate.py), each input is measured in a child process of it
 its own): the time to prepare it, the time to validate, the peak RSS, and the number of results, compared with
 the rdflib graph's (the reference: `same` or `DIFFERS`). Prints a Markdown table.
 
-    python benchmarks/shacl_inputs.py /tmp/pia-bench/graph-100000
+    python benchmarks/shacl_inputs.py pia-bench/graph-100000
 """
 
 from __future__ import annotations

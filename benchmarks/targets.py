@@ -17,7 +17,7 @@ command failures go to stderr.
 
     python benchmarks/targets.py                      # 1M triples, in a temporary folder
     python benchmarks/targets.py 100000 --skip-build
-    python benchmarks/targets.py --project /tmp/pia-1m
+    python benchmarks/targets.py --project pia-1m
 
 `pia-kg build` publishes only a graph that validates, and generate.py injects a few violations unless
 `--violation-rate 0` is given: on a graph with violations the build row says that it was not built, not how
