@@ -6,14 +6,18 @@ Paths are computed from this file, never written out: the source texts live besi
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
+from pia_kg.graph.disk_store import store_folder
 from pia_kg.project import Project
 from pia_kg.rdf.namespaces import PREFIXES
 from tests.outside_programs import MarkerGuard
@@ -80,19 +84,35 @@ def tiny_project(tmp_path: Path) -> Project:
     )
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """The real ontology/ and queries/ with the small data set in tests/fixtures/project/data."""
-    root = tmp_path / "repo"
+def copy_fixture_project(root: Path, *, queries: bool = True) -> Project:
+    """A new project at `root`: the real ontology/ and queries/ (an empty queries/ if `queries` is false) with
+    the small data set in tests/fixtures/project/data."""
     root.mkdir()
     shutil.copytree(REPO_ROOT / "ontology", root / "ontology")
-    if (REPO_ROOT / "queries").is_dir():
+    if queries and (REPO_ROOT / "queries").is_dir():
         shutil.copytree(REPO_ROOT / "queries", root / "queries")
     else:
         (root / "queries").mkdir()
     shutil.copytree(FIXTURES / "project" / "data", root / "data")
     (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n", encoding="utf-8")
     return Project(root, SOURCES_DIR)
+
+
+@contextmanager
+def store_write_locked(project: Project) -> Iterator[None]:
+    """Hold the lock of the project's store (built already) as a refresh that writes it holds it."""
+    writer = os.open(store_folder(project) / "lock", os.O_RDWR)
+    fcntl.flock(writer, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        os.close(writer)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """The real ontology/ and queries/ with the small data set in tests/fixtures/project/data."""
+    return copy_fixture_project(tmp_path / "repo")
 
 
 @pytest.fixture

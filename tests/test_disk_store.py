@@ -20,6 +20,8 @@ from pia_kg.sparql.engine import run_query
 from pia_kg.sparql.results import GraphResult, SelectResult
 from pia_kg.sparql.saved import list_queries
 
+from .conftest import store_write_locked
+
 NEW_PERSON = (
     "\n<https://w3id.org/pia-kg/id/person/ada-test> a <https://w3id.org/pia-kg/ns#Person> ;\n"
     '    <https://schema.org/name> "Ada Test" .\n'
@@ -127,24 +129,17 @@ def test_a_broken_file_is_reported_and_the_store_is_not_marked_complete(project:
 def test_the_command_answers_from_the_files_while_another_process_writes_the_store(
     project: Project, runner: CliRunner
 ) -> None:
-    import fcntl
-    import os
-
     assert refresh(project) is not None
     args = ["--project", str(project.root), "query", "--text", COUNT_PERSONS, "-f", "csv"]
     from_store = runner.invoke(cli, args)
     assert from_store.exit_code == 0, from_store.stderr
-    writer = os.open(store_folder(project) / "lock", os.O_RDWR)
-    fcntl.flock(writer, fcntl.LOCK_EX)  # as a refresh that writes holds it
-    try:
+    with store_write_locked(project):
         from_files = runner.invoke(cli, args)  # nothing to refresh, but the store cannot be read now
         statements = project.data_dir / "statements.ttl"
         statements.write_text(statements.read_text(encoding="utf-8") + NEW_PERSON, encoding="utf-8")
         with pytest.raises(StoreUnavailable, match="another process is using"):
             refresh(project)  # a change to write, and the lock is held
         edited = runner.invoke(cli, args)
-    finally:
-        os.close(writer)
     assert from_files.exit_code == 0, from_files.stderr
     assert "another process is writing the project's store; reading the files" in from_files.stderr
     assert from_files.stdout == from_store.stdout

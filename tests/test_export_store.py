@@ -3,8 +3,6 @@ the same bytes as from the files, valid, and isomorphic to the source graph."""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,7 +20,7 @@ from pia_kg.project import Project
 from pia_kg.publish.export import TEXT_FORMATS, canonical_triples, export, export_lines, export_text
 
 from .arq import arq_missing, classpath
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, store_write_locked
 from .published import repository
 from .test_export import CONTROL_CHARACTERS
 from .test_shacl_engines import load_generator
@@ -199,12 +197,8 @@ def test_the_command_writes_from_the_files_while_another_process_writes_the_stor
     first = runner.invoke(cli, args)
     assert first.exit_code == 0 and first.stderr == "", first.stderr
     assert refresh(tiny_project) is not None
-    writer = os.open(store_folder(tiny_project) / "lock", os.O_RDWR)
-    fcntl.flock(writer, fcntl.LOCK_EX)  # as a refresh that writes holds it
-    try:
+    with store_write_locked(tiny_project):
         from_files = runner.invoke(cli, args)
-    finally:
-        os.close(writer)
     assert from_files.exit_code == 0, from_files.stderr
     assert "reading the files" in from_files.stderr
     assert from_files.stdout_bytes == first.stdout_bytes

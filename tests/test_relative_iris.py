@@ -8,7 +8,6 @@ answered 400 or 200 at the endpoint depending on whether `default-graph-uri` was
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +19,7 @@ from pia_kg.cli.main import cli
 from pia_kg.project import Project
 from pia_kg.serve.server import LocalClient, ServerSettings, open_app
 
-from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
+from .conftest import copy_fixture_project
 
 BASE = "https://w3id.org/pia-kg/"
 CONSTRUCT = "CONSTRUCT { <s> <p> 1 } WHERE {}"
@@ -36,13 +35,7 @@ def triples(ntriples: str) -> set[tuple[object, object, object]]:
 
 @pytest.fixture(scope="module")
 def fixture_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    root = tmp_path_factory.mktemp("relative") / "repo"
-    root.mkdir()
-    shutil.copytree(REPO_ROOT / "ontology", root / "ontology")
-    (root / "queries").mkdir()
-    shutil.copytree(FIXTURES / "project" / "data", root / "data")
-    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n", encoding="utf-8")
-    return Project(root, SOURCES_DIR)
+    return copy_fixture_project(tmp_path_factory.mktemp("relative") / "repo", queries=False)
 
 
 @pytest.fixture(scope="module")

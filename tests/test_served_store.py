@@ -16,7 +16,7 @@ from pia_kg.project import Project
 from pia_kg.serve.server import LocalClient, ServerSettings, open_app, served_store
 from tests.processes import worker_pids
 
-from .conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
+from .conftest import copy_fixture_project
 
 pytestmark = pytest.mark.slow  # each test opens a server app (a site build and worker processes)
 
@@ -25,13 +25,7 @@ STATEMENTS = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a pia:Statement }"
 
 @pytest.fixture
 def fixture_project(tmp_path: Path) -> Project:
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copytree(REPO_ROOT / "ontology", root / "ontology")
-    shutil.copytree(REPO_ROOT / "queries", root / "queries")
-    shutil.copytree(FIXTURES / "project" / "data", root / "data")
-    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n", encoding="utf-8")
-    return Project(root, SOURCES_DIR)
+    return copy_fixture_project(tmp_path / "repo")
 
 
 @pytest.fixture

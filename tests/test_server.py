@@ -28,7 +28,7 @@ from pia_kg.publish.site.build import build_release
 from pia_kg.rdf.namespaces import OWL, PIA, RDF, SKOS
 from pia_kg.serve.server import LocalClient, ServerSettings, open_app
 from pia_kg.sparql.engine import run_query
-from tests.conftest import FIXTURES, REPO_ROOT, SOURCES_DIR
+from tests.conftest import REPO_ROOT, SOURCES_DIR, copy_fixture_project
 from tests.processes import cpu_baseline, wait_for_busy_process
 from tests.test_security_network import Canary
 
@@ -40,13 +40,7 @@ HANG_GUARD = 120  # seconds: only stops a test that would otherwise wait for eve
 
 @pytest.fixture(scope="module")
 def fixture_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    root = tmp_path_factory.mktemp("serve") / "repo"
-    root.mkdir()
-    shutil.copytree(REPO_ROOT / "ontology", root / "ontology")
-    shutil.copytree(REPO_ROOT / "queries", root / "queries")
-    shutil.copytree(FIXTURES / "project" / "data", root / "data")
-    (root / "pyproject.toml").write_text("[project]\nname = 'fixture'\n", encoding="utf-8")
-    return Project(root, SOURCES_DIR)
+    return copy_fixture_project(tmp_path_factory.mktemp("serve") / "repo")
 
 
 @pytest.fixture(scope="module")
