@@ -212,6 +212,12 @@ def frame_graph(graph: Graph, frame: JsonObject, context: JsonObject) -> JsonObj
     Nothing is embedded unless the frame says `"@embed": "@always"` for that property (the default embed is
     `@never`), so a view holds what its frame names and refers to everything else by `id`.
     """
+    return frame_expanded(expand_graph(graph, context), frame, context)
+
+
+def frame_expanded(expanded: list[JsonObject], frame: JsonObject, context: JsonObject) -> JsonObject:
+    """frame_graph of a graph expanded already (expand_graph): several frames of one graph expand it once.
+    pyld copies its input, so `expanded` is left as it was."""
     from pyld import jsonld
 
     options = {
@@ -220,7 +226,7 @@ def frame_graph(graph: Graph, frame: JsonObject, context: JsonObject) -> JsonObj
         "omitDefault": True,
         "omitGraph": False,
     }
-    framed: JsonObject = jsonld.frame(expand_graph(graph, context), frame, options)
+    framed: JsonObject = jsonld.frame(expanded, frame, options)
     return framed
 
 

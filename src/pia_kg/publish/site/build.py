@@ -43,7 +43,8 @@ from pia_kg.rdf.jsonld import (
     JsonObject,
     compact_graph,
     dump_json,
-    frame_graph,
+    expand_graph,
+    frame_expanded,
     read_context,
     read_frame,
 )
@@ -147,10 +148,11 @@ def write_release(
         dumps.append(Dump.of(relpath, format_name=fmt.name, media_type=fmt.media_type, data=data))
     out.bytes("context.jsonld", (project.ontology_dir / "context.jsonld").read_bytes())
     data_graph = union_graph(canonical_dataset(kg, kinds=("data",)))
+    expanded = expand_graph(data_graph, context)  # once for every frame
     for name in FRAMES:
         frame = read_frame(project.ontology_dir, name)
         out.bytes(f"frames/{name}.json", dump_json(frame))
-        view = frame_graph(data_graph, frame, context)
+        view = frame_expanded(expanded, frame, context)
         out.bytes(f"views/{name}.jsonld", dump_json(view))
     package = package_files(store_for(kg))
     for name, data in sorted(package.items()):
